@@ -1,0 +1,118 @@
+"""Source files as text, with the line table every position in vmlint is computed against.
+
+Positions are 1-based lines and 1-based columns counted in Unicode code points, after a UTF-8 byte-order
+mark is removed: the same convention as the YAML parsers' marks, so a parser position can be shown under
+the right character of the source line.
+"""
+
+from __future__ import annotations
+
+import bisect
+import codecs
+import re
+from dataclasses import dataclass, field
+
+# YAML line breaks (YAML 1.1, which both libyaml and ruamel.yaml's reader follow for counting lines):
+# CR LF, CR, LF, NEL, LINE SEPARATOR, PARAGRAPH SEPARATOR.
+_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
+
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+
+
+class DecodeError(ValueError):
+    """The bytes of a file are not text in an encoding YAML allows."""
+
+    def __init__(self, message: str, line: int, column: int) -> None:
+        super().__init__(message)
+        self.message = message
+        self.line = line
+        self.column = column
+
+
+@dataclass(frozen=True)
+class Position:
+    """A 1-based line and column (in code points)."""
+
+    line: int
+    column: int
+
+
+@dataclass
+class SourceText:
+    """The decoded text of one input, with its line starts.
+
+    `bom` and `newline` record what the file used so that a later rewrite can keep them.
+    """
+
+    text: str
+    bom: bool = False
+    encoding: str = "utf-8"
+    _starts: list[int] = field(default_factory=list, repr=False)
+
+    def __post_init__(self) -> None:
+        starts = [0]
+        starts.extend(m.end() for m in _BREAK.finditer(self.text))
+        self._starts = starts
+
+    @property
+    def line_count(self) -> int:
+        return len(self._starts)
+
+    def position(self, index: int) -> Position:
+        """The line and column of the character at `index` (0-based offset into `text`)."""
+        index = max(0, min(index, len(self.text)))
+        line = bisect.bisect_right(self._starts, index) - 1
+        return Position(line + 1, index - self._starts[line] + 1)
+
+    def offset(self, line: int, column: int) -> int:
+        """The 0-based offset of a 1-based line and column."""
+        line = max(1, min(line, len(self._starts)))
+        return min(self._starts[line - 1] + column - 1, len(self.text))
+
+    def line_start(self, line: int) -> int:
+        return self._starts[line - 1]
+
+    def line_text(self, line: int) -> str:
+        """The text of a 1-based line without its line break ('' past the end)."""
+        if line < 1 or line > len(self._starts):
+            return ""
+        start = self._starts[line - 1]
+        end = self._starts[line] if line < len(self._starts) else len(self.text)
+        return _BREAK.sub("", self.text[start:end], count=1) if end > start else ""
+
+
+def decode(data: bytes) -> SourceText:
+    """Decode file bytes the way a YAML 1.2 reader does: UTF-8 unless a byte-order mark says otherwise.
+
+    Invalid UTF-8 raises DecodeError with the position of the first bad byte, so that the caller can report
+    it as a finding at an exact place rather than crash or silently replace characters.
+    """
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            return _decode(data[len(bom):], encoding, bom=True)
+    if len(data) >= 2 and data[0] == 0 and data[1] != 0:
+        return _decode(data, "utf-16-be", bom=False)
+    if len(data) >= 2 and data[0] != 0 and data[1] == 0 and not (len(data) >= 4 and data[2] == 0):
+        return _decode(data, "utf-16-le", bom=False)
+    return _decode(data, "utf-8", bom=False)
+
+
+def _decode(data: bytes, encoding: str, bom: bool) -> SourceText:
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError as err:
+        good = data[: err.start].decode(encoding, errors="replace")
+        where = SourceText(good).position(len(good))
+        raise DecodeError(
+            f"the file is not valid {encoding.upper()}: byte 0x{data[err.start]:02x} at offset {err.start}"
+            " cannot be decoded",
+            where.line,
+            where.column,
+        ) from None
+    return SourceText(text, bom=bom, encoding=encoding)
