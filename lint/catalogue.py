@@ -1,0 +1,120 @@
+"""The rule catalogue: one YAML file per rule under `rules/`, read into Rule objects.
+
+The catalogue is data a person reads (`vmlint explain` prints it). Each rule names the check that implements
+it (a function registered in lint.checks) and its parameters, so the documentation, the examples and the
+behaviour live side by side and the test-suite runs every example.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any, Literal
+
+from lint.findings import Severity
+
+FixAvailability = Literal["none", "safe", "unsafe"]
+_REQUIRED = ("code", "name", "severity", "summary", "rationale", "check", "fix", "examples")
+
+
+class CatalogueError(Exception):
+    """A rule file is malformed: a defect of vmlint or of a user's rule pack, reported as a usage error."""
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str
+    name: str
+    severity: Severity
+    summary: str
+    rationale: str
+    check: str
+    fix: FixAvailability
+    examples_bad: tuple[str, ...]
+    examples_good: tuple[str, ...]
+    params: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
+    hint: str | None = None
+    default_enabled: bool = True
+    references: tuple[str, ...] = ()
+    path: str = ""
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    rules: tuple[Rule, ...]
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_by_code", {rule.code: rule for rule in self.rules})
+
+    def get(self, code: str) -> Rule | None:
+        return self._by_code.get(code.upper())  # type: ignore[attr-defined]
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return iter(self.rules)
+
+
+def rules_directory() -> Path:
+    """The catalogue shipped in the package (an installed wheel), or the repository's (a source checkout)."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "rules", here.parent / "rules"):
+        if candidate.is_dir():
+            return candidate
+    raise CatalogueError(f"the rule catalogue is missing (looked in {here / 'rules'} and {here.parent / 'rules'})")
+
+
+@cache
+def builtin_catalogue() -> Catalogue:
+    return load_catalogue(rules_directory())
+
+
+def load_catalogue(directory: Path) -> Catalogue:
+    from ruamel.yaml import YAML
+
+    yaml = YAML(typ="safe")
+    rules = []
+    for path in sorted(directory.glob("*.yaml")):
+        try:
+            data = yaml.load(path.read_text(encoding="utf-8"))
+        except Exception as err:  # any YAML or I/O error in a rule file is a catalogue error
+            raise CatalogueError(f"{path}: cannot read rule: {err}") from None
+        rules.append(_rule(data, path))
+    codes = [rule.code for rule in rules]
+    duplicated = sorted({code for code in codes if codes.count(code) > 1})
+    if duplicated:
+        raise CatalogueError(f"{directory}: rule codes defined twice: {', '.join(duplicated)}")
+    return Catalogue(tuple(sorted(rules, key=lambda rule: rule.code)))
+
+
+def _rule(data: Any, path: Path) -> Rule:
+    if not isinstance(data, dict):
+        raise CatalogueError(f"{path}: a rule file must be a mapping")
+    missing = [key for key in _REQUIRED if key not in data]
+    if missing:
+        raise CatalogueError(f"{path}: missing {', '.join(missing)}")
+    if data["fix"] not in ("none", "safe", "unsafe"):
+        raise CatalogueError(f"{path}: fix must be none, safe or unsafe, not {data['fix']!r}")
+    try:
+        severity = Severity.parse(str(data["severity"]))
+    except KeyError:
+        raise CatalogueError(f"{path}: unknown severity {data['severity']!r}") from None
+    examples = data["examples"] or {}
+    bad, good = tuple(examples.get("bad") or ()), tuple(examples.get("good") or ())
+    if not bad or not good:
+        raise CatalogueError(f"{path}: a rule needs at least one bad and one good example")
+    return Rule(
+        code=str(data["code"]),
+        name=str(data["name"]),
+        severity=severity,
+        summary=str(data["summary"]).strip(),
+        rationale=str(data["rationale"]).strip(),
+        check=str(data["check"]),
+        fix=data["fix"],
+        examples_bad=bad,
+        examples_good=good,
+        params=dict(data.get("params") or {}),
+        hint=str(data["hint"]).strip() if data.get("hint") else None,
+        default_enabled=bool(data.get("enabled", True)),
+        references=tuple(str(ref) for ref in data.get("references") or ()),
+        path=str(path),
+    )

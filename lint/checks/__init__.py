@@ -1,0 +1,59 @@
+"""The checks that rules name in their `check:` field.
+
+A check is a function that reads the object model (never YAML text) and yields Hits. File checks see a whole
+loaded file (syntax, repeated keys, templates); workload checks see one KubeVirt object's workload view.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, Literal, Union
+
+from lint.findings import Hit
+from lint.model import Workload
+from lint.loading import LoadedFile
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What the user told vmlint about the cluster the manifests go to."""
+
+    namespace: str | None = None
+
+
+@dataclass(frozen=True)
+class CheckContext:
+    file: LoadedFile
+    settings: Settings
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+FileCheck = Callable[[LoadedFile, CheckContext], Iterator[Hit]]
+WorkloadCheck = Callable[[Workload, CheckContext], Iterator[Hit]]
+
+
+@dataclass(frozen=True)
+class CheckSpec:
+    scope: Literal["file", "workload"]
+    function: Union[FileCheck, WorkloadCheck]
+
+
+def registry() -> dict[str, CheckSpec]:
+    """Every check by the name the catalogue uses."""
+    from lint.checks import commands, identity, keys, structure
+
+    return {
+        "yaml-syntax": CheckSpec("file", structure.yaml_syntax),
+        "duplicate-key": CheckSpec("file", structure.duplicate_key),
+        "template-skipped": CheckSpec("file", structure.template_skipped),
+        "annotation-not-string": CheckSpec("workload", keys.annotation_not_string),
+        "hook-not-on-pod": CheckSpec("workload", keys.hook_not_on_pod),
+        "unknown-hook-key": CheckSpec("workload", keys.unknown_hook_key),
+        "command-invalid-json": CheckSpec("workload", commands.invalid_json),
+        "command-not-argv": CheckSpec("workload", commands.not_argv),
+        "command-empty": CheckSpec("workload", commands.empty),
+        "unreplaced-placeholder": CheckSpec("workload", identity.unreplaced_placeholder),
+        "freezer-name-mismatch": CheckSpec("workload", identity.freezer_name_mismatch),
+        "freezer-namespace-mismatch": CheckSpec("workload", identity.freezer_namespace_mismatch),
+    }

@@ -1,0 +1,140 @@
+"""Checks on hook `command` values as Velero's parseStringToCommand reads them (VM102, VM103, VM104)."""
+
+from __future__ import annotations
+
+import json
+import shlex
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from lint.checks import CheckContext
+from lint.findings import Hit
+from lint.go_json import decode_string_slice
+from lint.hookcommand import arguments
+from lint.model import AnnotationMap, Workload
+from lint.velero import COMMAND_KEYS, ParsedCommand, parse_command
+from lint.yamldoc import Scalar, Span, value_span
+
+_SMART_QUOTES = "\u201c\u201d\u2018\u2019\u201e\u201f\u00ab\u00bb"
+
+
+@dataclass(frozen=True)
+class HookCommand:
+    """A string-valued `command` annotation and how Velero parses it."""
+
+    where: AnnotationMap
+    key: Scalar
+    value: Scalar
+    parsed: ParsedCommand
+
+
+def hook_commands(workload: Workload) -> Iterator[HookCommand]:
+    """Every string-valued hook command of a workload (non-strings are VM003's)."""
+    for amap in workload.annotation_maps():
+        for key, value in amap.mapping.entries():
+            if key.value in COMMAND_KEYS and isinstance(value, Scalar) and value.tag.endswith(("str", "plain")):
+                yield HookCommand(amap, key, value, parse_command(value.value))
+
+
+def span_in_value(ctx: CheckContext, value: Scalar, start: int, end: int | None = None) -> Span:
+    source = ctx.file.source
+    return value_span(source, value, start, end) if source else value.span
+
+
+def invalid_json(workload: Workload, ctx: CheckContext) -> Iterator[Hit]:
+    """A value starting with `[` that Go cannot decode into []string runs as one program name."""
+    for hook in hook_commands(workload):
+        result = hook.parsed.json
+        if hook.parsed.form != "invalid-json" or result is None:
+            continue
+        text = hook.value.value
+        index = min(result.char_index if result.char_index is not None else 0, max(len(text) - 1, 0))
+        yield Hit(
+            span_in_value(ctx, hook.value, index),
+            f"{hook.key.value} starts with `[` but is not a JSON array of strings ({result.error}): Velero "
+            "runs the whole value as one program name, so the hook fails",
+            hint=_json_hint(text, result.kind, index),
+        )
+
+
+def _json_hint(text: str, kind: str, index: int) -> str:
+    if kind == "type":
+        return 'every element must be a JSON string in double quotes, for example "30" rather than 30'
+    if any(quote in text for quote in _SMART_QUOTES):
+        return "replace the typographic quotes (“ ” ‘ ’) with straight double quotes"
+    if text.rstrip().endswith(",") or ",]" in text.replace(" ", ""):
+        return "remove the comma before the closing ]"
+    candidate = text.rstrip() + "]"
+    if decode_string_slice(candidate).error is None:
+        return f"add the closing ]: {candidate}"
+    if "'" in text and '"' not in text:
+        return "JSON strings use double quotes: write the elements as \"…\""
+    return 'write a JSON array of strings, for example ["/usr/bin/virt-freezer", "--freeze", …]'
+
+
+def not_argv(workload: Workload, ctx: CheckContext) -> Iterator[Hit]:
+    """No shell and no splitting: Velero decodes JSON only when the very first character is `[`."""
+    for hook in hook_commands(workload):
+        text = hook.value.value
+        if hook.parsed.form == "leading-space":
+            first = len(text) - len(text.lstrip())
+            yield Hit(
+                span_in_value(ctx, hook.value, 0, max(first, 1)),
+                f"{hook.key.value} has whitespace before `[`: Velero decodes JSON only when the first character "
+                "is `[`, so it runs the whole value as one program name",
+                hint=f"remove the leading whitespace: {text.lstrip()}",
+            )
+        elif hook.parsed.form == "plain" and any(ch.isspace() for ch in text.strip()):
+            yield Hit(
+                span_in_value(ctx, hook.value, 0, len(text)),
+                f"{hook.key.value} is a plain string with spaces: Velero does not split it and runs "
+                f"{text.strip()!r} as one program name, which does not exist",
+                hint=f"write it as a JSON array: {_as_json(text)}",
+            )
+
+
+def _as_json(text: str) -> str:
+    try:
+        return json.dumps(shlex.split(text), ensure_ascii=False)
+    except ValueError:
+        return json.dumps(text.split(), ensure_ascii=False)
+
+
+def empty(workload: Workload, ctx: CheckContext) -> Iterator[Hit]:
+    """An empty command is no hook at all, and empty arguments are what Go makes of JSON nulls."""
+    for hook in hook_commands(workload):
+        parsed, key = hook.parsed, hook.key.value
+        if parsed.form == "empty":
+            yield Hit(
+                hook.value.span,
+                f"{key} is empty: Velero treats an empty command as no annotation hook and falls back to the "
+                "Backup's own hooks",
+                hint="write the command as a JSON array of strings, or remove the key",
+            )
+            continue
+        if parsed.form != "json":
+            continue
+        if not parsed.argv:
+            yield Hit(
+                span_in_value(ctx, hook.value, 0, len(hook.value.value)),
+                f"{key} is an empty array: Velero fails the hook with \"command is required\"",
+                hint='name the program: ["/usr/bin/virt-freezer", "--freeze", …]',
+            )
+            continue
+        elements = arguments(hook.value.value, parsed)
+        nulls = set(parsed.json.null_indices) if parsed.json else set()
+        for argument in elements:
+            if argument.index in nulls:
+                what = "the program name" if argument.index == 0 else f"element {argument.index + 1}"
+                yield Hit(
+                    span_in_value(ctx, hook.value, argument.start, argument.end),
+                    f"{what} of {key} is null: Go decodes it as an empty string, so the hook runs with an empty "
+                    + ("program name and fails" if argument.index == 0 else "argument"),
+                    hint="replace null with the string you meant, or remove it",
+                )
+            elif argument.index == 0 and not argument.text.strip():
+                yield Hit(
+                    span_in_value(ctx, hook.value, max(argument.start - 1, 0), argument.end + 1),
+                    f"{key} has an empty program name: the hook cannot run",
+                    hint='name the program first: ["/usr/bin/virt-freezer", …]',
+                )

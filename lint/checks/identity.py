@@ -1,0 +1,124 @@
+"""Checks on the VM identity that hooks name: placeholders and virt-freezer's --name/--namespace (VM2xx).
+
+virt-freezer talks to the launcher of the VMI named by `--namespace`/`--name` (the domain is
+`<namespace>_<name>`, pkg/virt-launcher/virtwrap/storage/fsfreeze.go FreezeVMI); any other value makes the
+freeze fail. A VM's VMI carries the VM's `metadata.name` and `metadata.namespace`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from lint.checks import CheckContext
+from lint.checks.commands import hook_commands, span_in_value
+from lint.findings import Hit
+from lint.freezer import last_use
+from lint.hookcommand import FreezerCall, arguments, freezer_calls, shell_script_index
+from lint.model import Workload
+from lint.placeholders import find_placeholder, meaning
+from lint.velero import is_hook_like_key, parse_command
+from lint.yamldoc import Mapping, Scalar, Sequence
+
+
+def unreplaced_placeholder(workload: Workload, ctx: CheckContext) -> Iterator[Hit]:
+    """A placeholder reaches virt-freezer (or the API server) literally."""
+    identity = {"name": workload.name, "namespace": workload.namespace}
+    for field_name, node in (("name", workload.obj.metadata and workload.obj.metadata.get("name")),
+                             ("namespace", workload.obj.metadata and workload.obj.metadata.get("namespace"))):
+        if isinstance(node, (Scalar, Mapping, Sequence)):
+            source = ctx.file.source
+            text = node.value if isinstance(node, Scalar) else (
+                source.text[node.span.start : node.span.end] if source else ""
+            )
+            match = find_placeholder(text)
+            if match:
+                span = span_in_value(ctx, node, match.start(), match.end()) if isinstance(node, Scalar) else node.span
+                yield Hit(
+                    span,
+                    f"metadata.{field_name} is the placeholder {match.group()!r}: replace it with the "
+                    f"{workload.kind}'s real {field_name} (as written, the object is not valid)",
+                )
+    for amap in workload.annotation_maps():
+        for key, value in amap.mapping.entries():
+            if not is_hook_like_key(key.value) or not isinstance(value, Scalar):
+                continue
+            yield from _placeholders_in_value(workload, ctx, key.value, value, identity)
+
+
+def _placeholders_in_value(
+    workload: Workload,
+    ctx: CheckContext,
+    key: str,
+    value: Scalar,
+    identity: dict[str, Scalar | None],
+) -> Iterator[Hit]:
+    parsed = parse_command(value.value)
+    script = shell_script_index(parsed.argv) if parsed.form == "json" else None
+    for argument in arguments(value.value, parsed):
+        searched = 0
+        while True:
+            match = find_placeholder(argument.text[searched:], in_shell_script=argument.index == script)
+            if not match:
+                break
+            text = match.group()
+            start, end = searched + match.start(), searched + match.end()
+            searched = end
+            offset = argument.start + start if argument.end - argument.start == len(argument.text) else argument.start
+            what = meaning(text)
+            real = identity.get(what) if what else None
+            hint = None
+            if real is not None and find_placeholder(real.value) is None:
+                hint = f"replace {text} with the {workload.kind}'s {what}: {real.value}"
+            yield Hit(
+                span_in_value(ctx, value, offset, offset + (end - start)),
+                f"{key} still contains the placeholder {text!r}: it is passed literally, so the hook fails",
+                hint=hint,
+            )
+
+
+def _freezer_flag_hits(
+    workload: Workload, ctx: CheckContext, flag: str, expected: str, source_of_expected: str
+) -> Iterator[Hit]:
+    for hook in hook_commands(workload):
+        for call in freezer_calls(hook.value.value, hook.parsed):
+            use = last_use(call.args, flag)
+            if use is None:
+                continue
+            given = use.value
+            if given == expected or not given or find_placeholder(given):
+                continue
+            if call.in_shell and ("$" in given or "`" in given):
+                continue  # computed by the shell at run time
+            yield Hit(
+                _value_span(ctx, hook.value, call, use.value_index, use.value_offset, len(given)),
+                f"virt-freezer --{flag} is {given!r} but the VMI's {flag} is {expected!r} ({source_of_expected}): "
+                f"virt-freezer looks for a domain that does not exist and the freeze fails",
+                hint=f"use --{flag} {expected}",
+            )
+
+
+def _value_span(ctx: CheckContext, value: Scalar, call: FreezerCall, index: int, offset: int, length: int):  # type: ignore[no-untyped-def]
+    start, end = call.positions[index]
+    if end - start >= offset + length:
+        return span_in_value(ctx, value, start + offset, start + offset + length)
+    return span_in_value(ctx, value, start, end)
+
+
+def freezer_name_mismatch(workload: Workload, ctx: CheckContext) -> Iterator[Hit]:
+    name = workload.name
+    if name is None or find_placeholder(name.value):
+        return
+    yield from _freezer_flag_hits(workload, ctx, "name", name.value, f"the {workload.kind}'s metadata.name")
+
+
+def freezer_namespace_mismatch(workload: Workload, ctx: CheckContext) -> Iterator[Hit]:
+    namespace = workload.namespace
+    if namespace is not None:
+        if find_placeholder(namespace.value):
+            return
+        expected, origin = namespace.value, f"the {workload.kind}'s metadata.namespace"
+    elif ctx.settings.namespace:
+        expected, origin = ctx.settings.namespace, "--namespace on the command line"
+    else:
+        return
+    yield from _freezer_flag_hits(workload, ctx, "namespace", expected, origin)

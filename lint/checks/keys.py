@@ -1,0 +1,111 @@
+"""Checks on hook annotation keys and where they stand (VM003, VM004, VM101)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+from lint.checks import CheckContext
+from lint.findings import Hit
+from lint.k8s_yaml import node_type
+from lint.model import AnnotationMap, Workload
+from lint.velero import DEFINED_BUT_UNUSED, VALID_KEYS, is_hook_like_key, suggest_key
+from lint.yamldoc import Scalar, Sequence
+
+SKIP_HOOKS_KEY = "kubevirt.io/skip-backup-hooks"
+
+_TYPE_WORDS = {
+    "bool": "a YAML boolean",
+    "int": "a YAML number",
+    "float": "a YAML number",
+    "list": "a YAML list",
+    "map": "a YAML mapping",
+}
+
+
+def _real_annotation_maps(workload: Workload) -> Iterator[AnnotationMap]:
+    """Annotation maps that the API server decodes as map[string]string (not misplaced lookalikes)."""
+    seen = set()
+    for amap in (workload.pod_annotations, workload.own_annotations):
+        if amap is not None and id(amap.mapping) not in seen:
+            seen.add(id(amap.mapping))
+            yield amap
+
+
+def annotation_not_string(workload: Workload, ctx: CheckContext) -> Iterator[Hit]:
+    """Annotation values are strings; a number, boolean, list or null is not what the author wrote."""
+    for amap in _real_annotation_maps(workload):
+        for key, value in amap.mapping.entries():
+            if not (is_hook_like_key(key.value) or key.value == SKIP_HOOKS_KEY):
+                continue
+            kind = node_type(value)
+            if kind == "str":
+                continue
+            if kind == "null":
+                yield Hit(
+                    value.span if value.span.end > value.span.start else key.span,
+                    f"{key.value} is YAML null, not a string: annotation values must be strings, and at best "
+                    "the value ends up empty, which Velero treats as unset",
+                    hint=f'write the value in quotes, for example {key.value}: "…"',
+                )
+                continue
+            yield Hit(
+                value.span,
+                f"{key.value} is {_TYPE_WORDS[kind]}, not a string: annotation values must be strings, so the "
+                "API server rejects the whole object",
+                hint=f"quote it: {key.value}: {_quoted(value, ctx)}",
+            )
+
+
+def _quoted(value: object, ctx: CheckContext) -> str:
+    """The value as the string the author most likely meant, in YAML single quotes."""
+    if isinstance(value, Sequence) and all(isinstance(item, Scalar) for item in value.items):
+        text = json.dumps([item.value for item in value.items])  # type: ignore[union-attr]
+    elif isinstance(value, Scalar):
+        text = value.value
+    else:
+        source = ctx.file.source
+        text = source.text[value.span.start : value.span.end].strip() if source else ""  # type: ignore[attr-defined]
+    return "'" + text.replace("'", "''") + "'"
+
+
+def hook_not_on_pod(workload: Workload, ctx: CheckContext) -> Iterator[Hit]:
+    """Velero reads hooks from pods only; KubeVirt copies only the pod-bound metadata to the launcher pod."""
+    target = ".".join(workload.spec.pod_metadata + ("annotations",))
+    for amap in workload.misplaced:
+        for key, _ in amap.mapping.entries():
+            if not is_hook_like_key(key.value):
+                continue
+            if amap.path.endswith("metadata.annotations"):
+                why = f"these are the {workload.kind}'s own annotations, which KubeVirt does not copy to the pod"
+            else:
+                why = f"{amap.path.rsplit('.', 1)[0]} has no `annotations` field (it belongs under `metadata`)"
+            yield Hit(
+                key.span,
+                f"{key.value} on {amap.path} never reaches the virt-launcher pod: Velero reads hooks from pods "
+                f"only, and {why}",
+                hint=f"move it to {target}",
+            )
+
+
+def unknown_hook_key(workload: Workload, ctx: CheckContext) -> Iterator[Hit]:
+    """Velero looks annotation keys up as exact strings; any other key under a hook prefix is ignored."""
+    for amap in workload.annotation_maps():
+        for key, _ in amap.mapping.entries():
+            name = key.value
+            if not is_hook_like_key(name) or name in VALID_KEYS:
+                continue
+            if name in DEFINED_BUT_UNUSED:
+                yield Hit(
+                    key.span,
+                    f"{name} is defined in Velero's source but never read: the setting has no effect",
+                    hint="remove it; init restore hooks have no timeout annotation",
+                )
+                continue
+            suggestion = suggest_key(name)
+            yield Hit(
+                key.span,
+                f"Velero does not read {name}: the key is silently ignored",
+                hint=f"did you mean {suggestion}?" if suggestion else "see `vmlint explain VM101` for the keys Velero reads",
+            )
+

@@ -1,0 +1,77 @@
+"""Checks on the YAML itself: syntax, repeated keys, unrendered templates (VM001, VM002, VM006)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from lint.checks import CheckContext
+from lint.findings import Hit
+from lint.loading import LoadedFile
+from lint.yamldoc import Span
+
+
+def _point(line: int, column: int, file: LoadedFile) -> Span:
+    source = file.source
+    start = source.offset(line, column) if source else 0
+    return Span(line, column, line, column + 1, start, start + 1)
+
+
+def yaml_syntax(file: LoadedFile, ctx: CheckContext) -> Iterator[Hit]:
+    """A document the parser rejects is rejected by kubectl too, and with it every hook it holds."""
+    if file.decode_error is not None:
+        err = file.decode_error
+        yield Hit(_point(err.line, err.column, file), f"invalid YAML: {err.message}")
+        return
+    skipped = set(file.template.documents) if file.template else set()
+    for document in file.documents:
+        problem = document.syntax_error
+        if problem is None or document.index in skipped:
+            continue
+        repair = file.repairs.get(document.index)
+        if repair is not None:
+            quote = "single" if repair.value.startswith("'") else "double"
+            stray = file.source.line_text(repair.line)[repair.column :].rstrip() if file.source else ""
+            yield Hit(
+                _point(repair.line, repair.column, file),
+                f"invalid YAML: the {quote}-quoted value of {repair.key} is closed by this quote, so the "
+                f"`{stray}` after it is stray and kubectl rejects the whole document",
+                hint=f"remove the stray quote: {repair.key}: {repair.value}",
+            )
+            continue
+        where = ""
+        if problem.context and problem.context_line:
+            where = f" ({problem.context} that starts at line {problem.context_line}, column {problem.context_column})"
+        elif problem.context:
+            where = f" ({problem.context})"
+        yield Hit(_point(problem.line, problem.column, file), f"invalid YAML: {problem.problem}{where}")
+
+
+def duplicate_key(file: LoadedFile, ctx: CheckContext) -> Iterator[Hit]:
+    """YAML-to-JSON conversion keeps one value of a repeated key and drops the other without a word."""
+    skipped = set(file.template.documents) if file.template else set()
+    for document in file.documents:
+        if document.index in skipped:
+            continue
+        for duplicate in document.duplicates:
+            first = duplicate.first.span
+            yield Hit(
+                duplicate.key.span,
+                f"key {duplicate.key.value!r} repeats the key at line {first.line}, column {first.column}: "
+                "Kubernetes keeps only this last value and the earlier one is lost",
+            )
+
+
+def template_skipped(file: LoadedFile, ctx: CheckContext) -> Iterator[Hit]:
+    template = file.template
+    if template is None:
+        return
+    if template.helm_chart:
+        message = "Helm chart template skipped: lint the rendered manifests (`helm template CHART | vmlint check -`)"
+    else:
+        count = len(template.documents)
+        what = "document" if count == 1 else f"{count} documents"
+        message = (
+            f"unrendered template skipped: {what} with unquoted or YAML-breaking `{{{{ }}}}`/`{{% %}}` markers; "
+            "lint the rendered output instead (for example `… | vmlint check -`)"
+        )
+    yield Hit(template.span, message)

@@ -1,0 +1,93 @@
+"""From command-line paths to the files to lint.
+
+Directories are searched for `*.yaml` and `*.yml`, skipping hidden directories and, inside a git work tree,
+whatever git ignores. A file named explicitly is always linted: the user asked for it.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from lint.loading import in_helm_chart_templates
+
+YAML_SUFFIXES = (".yaml", ".yml")
+
+
+class DiscoveryError(ValueError):
+    """A path on the command line does not exist: a usage error."""
+
+
+@dataclass(frozen=True)
+class InputFile:
+    display: str
+    path: Path | None  # None for standard input
+    data: bytes | None = None
+    helm_template: bool = False
+
+    def read(self) -> bytes:
+        if self.data is not None:
+            return self.data
+        assert self.path is not None
+        return self.path.read_bytes()
+
+
+def discover(paths: Sequence[str], stdin: bytes | None = None, stdin_filename: str | None = None) -> Iterator[InputFile]:
+    missing = [p for p in paths if p != "-" and not os.path.lexists(p)]
+    if missing:
+        raise DiscoveryError(f"no such file or directory: {missing[0]}")
+    seen: set[Path] = set()
+    for raw in paths:
+        if raw == "-":
+            name = stdin_filename or "<stdin>"
+            helm = bool(stdin_filename) and in_helm_chart_templates(Path(stdin_filename))
+            yield InputFile(name, None, stdin if stdin is not None else b"", helm)
+            continue
+        path = Path(raw)
+        if path.is_dir():
+            for found in _walk(path):
+                key = found.resolve()
+                if key not in seen:
+                    seen.add(key)
+                    yield InputFile(_display(found), found, helm_template=in_helm_chart_templates(found))
+        else:
+            key = path.resolve()
+            if key not in seen:
+                seen.add(key)
+                yield InputFile(_display(path), path, helm_template=in_helm_chart_templates(path))
+
+
+def _display(path: Path) -> str:
+    text = os.path.normpath(str(path))
+    return text[2:] if text.startswith("./") else text
+
+
+def _walk(root: Path) -> Iterator[Path]:
+    ignored = _git_ignored(root)
+    for directory, dirnames, filenames in os.walk(root, followlinks=False):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for filename in sorted(filenames):
+            if filename.endswith(YAML_SUFFIXES) and not filename.startswith("."):
+                candidate = Path(directory) / filename
+                if ignored is None or candidate.resolve() not in ignored:
+                    yield candidate
+
+
+def _git_ignored(root: Path) -> set[Path] | None:
+    """Files below `root` that git ignores, or None outside a work tree (or without git)."""
+    try:
+        listing = subprocess.run(
+            ["git", "ls-files", "--others", "--ignored", "--exclude-standard", "-z", "--", "."],
+            cwd=root,
+            capture_output=True,
+            timeout=30,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    if listing.returncode != 0:
+        return None
+    return {(root / name).resolve() for name in listing.stdout.decode("utf-8", "replace").split("\0") if name}

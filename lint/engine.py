@@ -1,0 +1,118 @@
+"""Run the selected rules over loaded files and turn their hits into findings."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from lint.catalogue import Catalogue, Rule
+from lint.checks import CheckContext, CheckSpec, Settings, registry
+from lint.discovery import InputFile
+from lint.findings import Finding, Hit, Severity
+from lint.loading import LoadedFile, load_file
+from lint.model import Workload
+
+
+class SelectionError(ValueError):
+    """--select or --ignore named no rule."""
+
+
+def select_rules(catalogue: Catalogue, select: Sequence[str] = (), ignore: Sequence[str] = ()) -> list[Rule]:
+    """Rules chosen by code prefixes, ruff-style: the most specific prefix wins, and `--select` replaces the
+    default set (which leaves out rules that are off by default, the VM9 policies)."""
+    codes = [rule.code for rule in catalogue]
+    for prefix in (*select, *ignore):
+        if prefix.upper() != "ALL" and not any(code.startswith(prefix.upper()) for code in codes):
+            raise SelectionError(f"{prefix!r} matches no rule code (see `vmlint rules`)")
+
+    def best(prefixes: Sequence[str], code: str) -> int:
+        lengths = [0 if p.upper() == "ALL" else len(p) for p in prefixes if p.upper() == "ALL" or code.startswith(p.upper())]
+        return max(lengths, default=-1)
+
+    chosen = []
+    for rule in catalogue:
+        selected = best(select, rule.code) if select else (0 if rule.default_enabled else -1)
+        if selected >= 0 and selected > best(ignore, rule.code):
+            chosen.append(rule)
+    return chosen
+
+
+@dataclass
+class RunResult:
+    findings: list[Finding] = field(default_factory=list)
+    files: int = 0
+    objects: int = 0
+    workloads: int = 0
+    errors: list[str] = field(default_factory=list)  # files that could not be read, internal errors
+
+    def count(self, severity: Severity) -> int:
+        return sum(1 for finding in self.findings if finding.severity == severity)
+
+
+@dataclass(frozen=True)
+class _Bound:
+    rule: Rule
+    spec: CheckSpec
+
+
+def run(inputs: Iterable[InputFile], rules: Sequence[Rule], settings: Settings) -> RunResult:
+    checks = registry()
+    bound = []
+    for rule in rules:
+        if rule.check not in checks:
+            raise SelectionError(f"rule {rule.code} names an unknown check {rule.check!r}")
+        bound.append(_Bound(rule, checks[rule.check]))
+    result = RunResult()
+    for item in inputs:
+        try:
+            data = item.read()
+        except OSError as err:
+            result.errors.append(f"cannot read {item.display}: {err.strerror or err}")
+            continue
+        loaded = load_file(item.display, data, helm_template=item.helm_template)
+        result.files += 1
+        result.objects += len(loaded.objects)
+        result.workloads += len(loaded.workloads)
+        result.findings.extend(lint_file(loaded, bound, settings, result.errors))
+    result.findings.sort(key=Finding.sort_key)
+    return result
+
+
+def lint_file(loaded: LoadedFile, bound: Sequence[_Bound], settings: Settings, errors: list[str]) -> list[Finding]:
+    findings = []
+    for item in bound:
+        ctx = CheckContext(loaded, settings, item.rule.params)
+        targets: list[LoadedFile | Workload] = [loaded] if item.spec.scope == "file" else list(loaded.workloads)
+        for target in targets:
+            try:
+                hits = list(item.spec.function(target, ctx))  # type: ignore[arg-type]
+            except Exception as err:  # a defect in a check must not cost the user the other findings
+                errors.append(f"internal error in {item.rule.code} on {loaded.path}: {type(err).__name__}: {err}")
+                continue
+            workload = target if isinstance(target, Workload) else None
+            findings.extend(_finding(loaded, item.rule, hit, workload) for hit in hits)
+    return findings
+
+
+def _finding(loaded: LoadedFile, rule: Rule, hit: Hit, workload: Workload | None) -> Finding:
+    obj = workload.obj if workload else loaded.object_at(hit.span.start)
+    span = hit.span
+    end_line, end_column = span.end_line, span.end_column
+    if (end_line, end_column) <= (span.line, span.column):
+        end_line, end_column = span.line, span.column + 1
+    return Finding(
+        path=loaded.path,
+        line=span.line,
+        column=span.column,
+        end_line=end_line,
+        end_column=end_column,
+        code=rule.code,
+        rule=rule.name,
+        severity=hit.severity or rule.severity,
+        message=hit.message,
+        hint=hit.hint if hit.hint is not None else rule.hint,
+        kind=obj.kind if obj else None,
+        name=obj.name if obj else None,
+        namespace=obj.namespace if obj else None,
+        source_line=loaded.source.line_text(span.line) if loaded.source else "",
+    )

@@ -1,0 +1,163 @@
+"""Kubernetes objects found in YAML documents, and the workload view of those that become virt-launcher pods.
+
+Only what reaches the virt-launcher pod matters to Velero (it reads hooks from pods only). KubeVirt copies a
+VirtualMachine's `spec.template.metadata` to the VMI, and a VMI's annotations to its pod
+(pkg/virt-controller/watch/vm/vm.go SetupVMIFromVM; pkg/virt-controller/services/template.go
+generatePodAnnotations); the VM's own `metadata.annotations` are not copied. A `KindSpec` records, per kind,
+where the pod-bound metadata lies and which lookalike places never reach the pod.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from lint.yamldoc import Document, Mapping, Node, Scalar, Sequence
+
+Path = tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class KindSpec:
+    group: str
+    kind: str
+    pod_metadata: Path  # the metadata whose annotations become the virt-launcher pod's
+    misplaced: tuple[Path, ...]  # annotation maps that look pod-bound but never reach the pod
+    generated_vmi_name: bool = False  # VMI names are generated (replica sets, pools)
+
+
+KINDS: tuple[KindSpec, ...] = (
+    KindSpec(
+        "kubevirt.io",
+        "VirtualMachine",
+        pod_metadata=("spec", "template", "metadata"),
+        misplaced=(("metadata", "annotations"), ("spec", "template", "annotations"), ("spec", "annotations")),
+    ),
+    KindSpec(
+        "kubevirt.io",
+        "VirtualMachineInstance",
+        pod_metadata=("metadata",),
+        misplaced=(("spec", "annotations"),),
+    ),
+)
+_BY_KIND = {(spec.group, spec.kind): spec for spec in KINDS}
+
+
+@dataclass(eq=False)
+class KubeObject:
+    """A mapping with `apiVersion` and `kind`: a document's root or an item of a `*List`."""
+
+    node: Mapping
+    document: Document
+    api_version: str
+    kind: str
+
+    @property
+    def group(self) -> str:
+        return self.api_version.rpartition("/")[0] if "/" in self.api_version else ""
+
+    @property
+    def metadata(self) -> Mapping | None:
+        return mapping_at(self.node, ("metadata",))
+
+    def metadata_scalar(self, key: str) -> Scalar | None:
+        metadata = self.metadata
+        value = metadata.get(key) if metadata else None
+        return value if isinstance(value, Scalar) else None
+
+    @property
+    def name(self) -> str | None:
+        scalar = self.metadata_scalar("name")
+        return scalar.value if scalar else None
+
+    @property
+    def namespace(self) -> str | None:
+        scalar = self.metadata_scalar("namespace")
+        return scalar.value if scalar else None
+
+
+@dataclass(frozen=True)
+class AnnotationMap:
+    """An annotations mapping and the dotted path where it stands in its object."""
+
+    path: str
+    mapping: Mapping
+
+
+@dataclass(eq=False)
+class Workload:
+    """A KubeVirt object whose annotations reach a virt-launcher pod."""
+
+    obj: KubeObject
+    spec: KindSpec
+    pod_annotations: AnnotationMap | None
+    own_annotations: AnnotationMap | None
+    misplaced: list[AnnotationMap] = field(default_factory=list)
+
+    @property
+    def kind(self) -> str:
+        return self.obj.kind
+
+    @property
+    def name(self) -> Scalar | None:
+        return self.obj.metadata_scalar("name")
+
+    @property
+    def namespace(self) -> Scalar | None:
+        return self.obj.metadata_scalar("namespace")
+
+    def annotation_maps(self) -> Iterator[AnnotationMap]:
+        """Every annotations mapping of the object, pod-bound first."""
+        if self.pod_annotations:
+            yield self.pod_annotations
+        yield from self.misplaced
+
+
+def mapping_at(node: Node | None, path: Path) -> Mapping | None:
+    for key in path:
+        if not isinstance(node, Mapping):
+            return None
+        node = node.get(key)
+    return node if isinstance(node, Mapping) else None
+
+
+def objects_in(document: Document) -> Iterator[KubeObject]:
+    """The Kubernetes objects of a document, looking inside `kind: List` and every `*List` with `items`."""
+    stack: list[Node] = [document.root] if document.root is not None else []
+    seen: set[int] = set()
+    while stack:
+        node = stack.pop()
+        if not isinstance(node, Mapping) or id(node) in seen:
+            continue
+        seen.add(id(node))
+        api_version, kind = node.get("apiVersion"), node.get("kind")
+        if not (isinstance(api_version, Scalar) and isinstance(kind, Scalar)):
+            continue
+        items = node.get("items")
+        if kind.value.endswith("List") and isinstance(items, Sequence):
+            stack.extend(reversed(items.items))
+            continue
+        yield KubeObject(node, document, api_version.value, kind.value)
+
+
+def workload_of(obj: KubeObject) -> Workload | None:
+    """The workload view of a KubeVirt object, or None for every other kind (and other API groups)."""
+    spec = _BY_KIND.get((obj.group, obj.kind))
+    if spec is None:
+        return None
+    pod_metadata = mapping_at(obj.node, spec.pod_metadata)
+    own = mapping_at(obj.node, ("metadata", "annotations"))
+    pod_path = ".".join(spec.pod_metadata + ("annotations",))
+    pod = mapping_at(pod_metadata, ("annotations",)) if pod_metadata else None
+    misplaced = []
+    for path in spec.misplaced:
+        mapping = mapping_at(obj.node, path)
+        if mapping is not None and path != spec.pod_metadata + ("annotations",):
+            misplaced.append(AnnotationMap(".".join(path), mapping))
+    return Workload(
+        obj,
+        spec,
+        AnnotationMap(pod_path, pod) if pod is not None else None,
+        AnnotationMap("metadata.annotations", own) if own is not None else None,
+        misplaced,
+    )
