@@ -36,6 +36,7 @@ PLAIN_TAG = "!vmlint/plain"
 """Tag given to an untagged plain scalar: its type is decided later by Kubernetes' own YAML rules."""
 STR_TAG = "tag:yaml.org,2002:str"
 MERGE_KEY = "<<"
+_NON_SPECIFIC_TAG = re.compile(r"(?:&\S+[ \t]+)?![ \t]")
 
 
 @dataclass(frozen=True)
@@ -232,19 +233,17 @@ def load_documents(source: SourceText, use_c: bool = True) -> list[Document]:
     documents: list[Document] = []
     for begin, end in split_documents(source):
         chunk = source.text[begin:end]
-        line_offset = source.position(begin).line - 1
         first = source.position(begin).line
         last = source.position(max(begin, end - 1)).line
-        nodes, problem = _compose(chunk, use_c)
-        if problem is not None and use_c and _CParser is not None:
-            nodes, problem = _compose(chunk, False)  # the pure parser words the error
-        if problem is not None:
-            documents.append(
-                Document(len(documents), first, last, begin, end, syntax_error=_shift(problem, line_offset))
-            )
+        nodes, error = _compose(chunk, use_c)
+        if error is not None and use_c and _CParser is not None:
+            nodes, error = _compose(chunk, False)  # the pure parser words the error
+        if error is not None:
+            problem = _problem(error, source, begin)
+            documents.append(Document(len(documents), first, last, begin, end, syntax_error=problem))
             continue
         for raw in nodes:
-            converter = _Converter(source, begin, line_offset)
+            converter = _Converter(source, begin)
             root = converter.convert(raw)
             documents.append(
                 Document(len(documents), first, last, begin, end, root=root, duplicates=converter.duplicates)
@@ -252,66 +251,52 @@ def load_documents(source: SourceText, use_c: bool = True) -> list[Document]:
     return documents
 
 
-def _compose(chunk: str, use_c: bool) -> tuple[list[object], SyntaxProblem | None]:
+def _compose(chunk: str, use_c: bool) -> tuple[list[object], YAMLError | None]:
     composer = _CComposer(chunk) if use_c and _CParser is not None else _PureComposer(chunk)
     nodes: list[object] = []
     try:
         while composer.check_node():
             nodes.append(composer.get_node())
-    except MarkedYAMLError as err:
-        return nodes, _problem(err)
     except YAMLError as err:
-        return nodes, SyntaxProblem(str(err), None, 1, 1, None, None)
+        return nodes, err
     finally:
         if hasattr(composer, "dispose"):
             composer.dispose()
     return nodes, None
 
 
-def _problem(err: MarkedYAMLError) -> SyntaxProblem:
+def _problem(err: YAMLError, source: SourceText, offset: int) -> SyntaxProblem:
+    """The parser's words and marks, with positions from the file's own line table (parsers disagree on
+    how to count a final line break; their character indexes agree)."""
+    if not isinstance(err, MarkedYAMLError):
+        return SyntaxProblem(str(err).strip(), None, source.position(offset).line, 1, None, None)
     mark = err.problem_mark or err.context_mark
-    context_mark = err.context_mark
+    where = source.position(offset + mark.index) if mark else source.position(offset)
+    context = source.position(offset + err.context_mark.index) if err.context_mark else None
     return SyntaxProblem(
         problem=(err.problem or "invalid YAML").strip(),
         context=err.context.strip() if err.context else None,
-        line=mark.line + 1 if mark else 1,
-        column=mark.column + 1 if mark else 1,
-        context_line=context_mark.line + 1 if context_mark else None,
-        context_column=context_mark.column + 1 if context_mark else None,
-    )
-
-
-def _shift(problem: SyntaxProblem, lines: int) -> SyntaxProblem:
-    return SyntaxProblem(
-        problem.problem,
-        problem.context,
-        problem.line + lines,
-        problem.column,
-        problem.context_line + lines if problem.context_line else None,
-        problem.context_column,
+        line=where.line,
+        column=where.column,
+        context_line=context.line if context else None,
+        context_column=context.column if context else None,
     )
 
 
 class _Converter:
     """Turns composed ruamel nodes into vmlint nodes, once per node even when aliases share it."""
 
-    def __init__(self, source: SourceText, offset: int, line_offset: int) -> None:
+    def __init__(self, source: SourceText, offset: int) -> None:
         self.source = source
         self.offset = offset
-        self.line_offset = line_offset
         self.duplicates: list[DuplicateKey] = []
         self._done: dict[int, Node] = {}
 
     def span(self, raw: object) -> Span:
-        start, end = raw.start_mark, raw.end_mark  # type: ignore[attr-defined]
-        return Span(
-            start.line + 1 + self.line_offset,
-            start.column + 1,
-            end.line + 1 + self.line_offset,
-            end.column + 1,
-            start.index + self.offset,
-            end.index + self.offset,
-        )
+        start = self.offset + raw.start_mark.index  # type: ignore[attr-defined]
+        end = self.offset + raw.end_mark.index  # type: ignore[attr-defined]
+        begin, stop = self.source.position(start), self.source.position(end)
+        return Span(begin.line, begin.column, stop.line, stop.column, start, end)
 
     def convert(self, raw: object) -> Node:
         """Convert iteratively: documents may nest deeper than Python's recursion limit."""
@@ -325,7 +310,10 @@ class _Converter:
                 continue
             tag = str(item.tag)  # type: ignore[attr-defined]
             if isinstance(item, ScalarNode):
-                node: Node = Scalar(item.value, tag, item.style or "", self.span(item))
+                span = self.span(item)
+                if tag == PLAIN_TAG and _NON_SPECIFIC_TAG.match(self.source.text, span.start, span.end):
+                    tag = STR_TAG  # `! 30` is a string: the non-specific tag turns implicit typing off
+                node: Node = Scalar(item.value, tag, item.style or "", span)
             elif isinstance(item, SequenceNode):
                 node = Sequence([None] * len(item.value), tag, bool(item.flow_style), self.span(item))  # type: ignore[list-item]
                 for i, child in enumerate(item.value):
@@ -343,8 +331,20 @@ class _Converter:
         for node in self._done.values():
             if isinstance(node, Mapping):
                 node.pairs = [tuple(pair) for pair in node.pairs]  # type: ignore[misc]
+                self._place_empty_values(node)
                 self._find_duplicates(node)
         return root_holder[0]
+
+    def _place_empty_values(self, mapping: Mapping) -> None:
+        """Put an empty value just after its key's colon, as libyaml does (the pure parser puts it at the next
+        token, possibly lines later), so positions do not depend on the parser."""
+        text = self.source.text
+        for key, value in mapping.pairs:
+            if isinstance(value, Scalar) and value.span.start == value.span.end and value.value == "":
+                colon = text.find(":", key.span.end, value.span.start + 1)
+                if colon >= 0:
+                    at = self.source.position(colon + 1)
+                    value.span = Span(at.line, at.column, at.line, at.column, colon + 1, colon + 1)
 
     def _find_duplicates(self, mapping: Mapping) -> None:
         first: dict[str, Scalar] = {}

@@ -87,8 +87,8 @@ def _freezer_flag_hits(
             given = use.value
             if given == expected or not given or find_placeholder(given):
                 continue
-            if call.in_shell and ("$" in given or "`" in given):
-                continue  # computed by the shell at run time
+            if call.in_shell and any(ch in given for ch in "$`{}<>[]"):
+                continue  # computed by the shell at run time, or a placeholder the shell split into words
             yield Hit(
                 _value_span(ctx, hook.value, call, use.value_index, use.value_offset, len(given)),
                 f"virt-freezer --{flag} is {given!r} but the VMI's {flag} is {expected!r} ({source_of_expected}): "

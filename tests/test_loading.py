@@ -1,0 +1,137 @@
+"""The YAML layer and the object model: documents, positions, encodings, scalar types, lists."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from helpers import lint_text, vm_with, where
+from lint.k8s_yaml import scalar_type
+from lint.loading import load_file
+from lint.model import objects_in
+from lint.source import decode
+from lint.yamldoc import Mapping, Scalar, Sequence, c_parser_available, load_documents, value_span
+
+CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "real"
+BAD = vm_with("pre.hook.backup.velero.io/command: '[\"a\",]'")
+
+
+def _tree(node):
+    """A comparable picture of a node tree: types, values and every span."""
+    if isinstance(node, Scalar):
+        return ("S", node.value, node.tag, node.style, node.span)
+    if isinstance(node, Sequence):
+        return ("Q", node.flow, node.span, [_tree(item) for item in node.items])
+    return ("M", node.flow, node.span, [(_tree(k), _tree(v)) for k, v in node.pairs])
+
+
+@pytest.mark.skipif(not c_parser_available(), reason="the C parser (ruamel.yaml[libyaml]) is not installed")
+def test_c_and_pure_parsers_give_identical_trees_on_the_real_corpus() -> None:
+    compared = 0
+    for path in sorted(CORPUS.glob("*.y*ml")):
+        source = decode(path.read_bytes())
+        fast, pure = load_documents(source, use_c=True), load_documents(source, use_c=False)
+        assert [d.syntax_error for d in fast] == [d.syntax_error for d in pure], path.name
+        for a, b in zip(fast, pure):
+            if a.root is not None:
+                assert _tree(a.root) == _tree(b.root), path.name
+                compared += 1
+    assert compared > 40
+
+
+@pytest.mark.parametrize(
+    ("transform", "name"),
+    [
+        (lambda b: b.replace(b"\n", b"\r\n"), "CRLF"),
+        (lambda b: b"\xef\xbb\xbf" + b, "UTF-8 BOM"),
+        (lambda b: b"\xef\xbb\xbf" + b.replace(b"\n", b"\r\n"), "BOM and CRLF"),
+        (lambda b: "\ufeff".encode("utf-16-le")[0:0] + b"\xff\xfe" + b.decode().encode("utf-16-le"), "UTF-16 BOM"),
+    ],
+)
+def test_encodings_and_line_endings_give_the_same_positions(transform, name) -> None:
+    plain = lint_text(BAD)
+    assert where(plain) == [("VM102", 10, 50)]
+    assert where(lint_text(transform(BAD.encode()))) == where(plain), name
+
+
+def test_documents_are_split_at_markers_only_at_column_zero() -> None:
+    text = (
+        "%YAML 1.2\n---\na: 1\n...\n# between\n---\nb: |\n  --- not a marker\n  text\n---\n"
+        "--- # empty\nc: 3\n"
+    )
+    docs = load_documents(decode(text.encode()))
+    roots = [d.root for d in docs]
+    assert [type(r).__name__ for r in roots] == ["Mapping", "Mapping", "Scalar", "Mapping"]
+    assert roots[1].get("b").value == "--- not a marker\ntext\n"
+    assert roots[3].get("c").span.line == 12
+
+
+def test_merge_keys_and_repeated_keys_resolve_as_kubernetes_does() -> None:
+    doc = load_documents(decode(b"base: &b {x: 1, y: 1}\nm:\n  <<: *b\n  y: 2\n  z: 3\n  z: 4\n"))[0]
+    m = doc.root.get("m")
+    assert {k.value: v.value for k, v in m.entries()} == {"x": "1", "y": "2", "z": "4"}
+
+
+def test_lists_are_looked_into_and_their_items_keep_their_identity() -> None:
+    item = BAD.replace("\n", "\n    ").rstrip()
+    text = "apiVersion: v1\nkind: List\nitems:\n  - " + item.replace("    ", "  ", 0) + "\n"
+    findings = lint_text(text)
+    assert [(f.code, f.kind, f.name, f.namespace) for f in findings] == [("VM102", "VirtualMachine", "web", "prod")]
+
+
+def test_nested_custom_lists_and_non_objects() -> None:
+    source = decode(b"apiVersion: v1\nkind: VirtualMachineList\nitems:\n- apiVersion: v1\n  kind: List\n  items:\n  - {apiVersion: kubevirt.io/v1, kind: VirtualMachine}\n- 3\n- {kind: NoApiVersion}\n")
+    [doc] = load_documents(source)
+    assert [(o.api_version, o.kind) for o in objects_in(doc)] == [("kubevirt.io/v1", "VirtualMachine")]
+
+
+def test_wrongly_typed_fields_are_not_a_crash() -> None:
+    for text in [
+        "apiVersion: kubevirt.io/v1\nkind: VirtualMachine\nmetadata: [a]\nspec: 3\n",
+        "apiVersion: kubevirt.io/v1\nkind: VirtualMachine\nmetadata: {name: [x], annotations: 7}\nspec: {template: {metadata: {annotations: [1]}}}\n",
+        "apiVersion: [kubevirt.io/v1]\nkind: VirtualMachine\n",
+        "- just\n- a list\n",
+        "scalar\n",
+        "",
+        "# only a comment\n",
+        "---\n---\n",
+    ]:
+        assert lint_text(text) == [], text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("30", "int"), ("-1", "int"), ("+7", "int"), ("0x1F", "int"), ("0o17", "int"), ("0b101", "int"),
+        ("1_000", "int"), ("010", "int"), ("08", "float"), ("1.5", "float"), ("1e3", "float"), (".5", "float"),
+        (".inf", "float"), ("-.Inf", "float"), (".NaN", "float"), ("true", "bool"), ("False", "bool"),
+        ("yes", "bool"), ("NO", "bool"), ("on", "bool"), ("Off", "bool"), ("y", "bool"), ("N", "bool"),
+        ("~", "null"), ("null", "null"), ("", "null"), ("30s", "str"), ("2021-01-01", "str"), ("1d", "str"),
+        ("0x", "str"), ("yes please", "str"), ("tRue", "str"), ("99999999999999999999", "float"),
+        ("18446744073709551615", "int"), ("-9223372036854775809", "float"),
+    ],
+)
+def test_plain_scalars_are_typed_with_go_yaml_v2_rules(text: str, expected: str) -> None:
+    doc = load_documents(decode(f"k: {text}\n".encode()))[0]
+    assert scalar_type(doc.root.get("k")) == expected
+
+
+def test_quoted_and_tagged_scalars() -> None:
+    doc = load_documents(decode(b"a: '30'\nb: !!str 30\nc: !!int '30'\nd: |\n  30\ne: ! 30\n"))[0]
+    assert [scalar_type(doc.root.get(k)) for k in "abcde"] == ["str", "str", "int", "str", "str"]
+
+
+def test_value_spans_inside_quoted_and_literal_scalars() -> None:
+    source = decode("a: 'it''s [x]'\nb: \"\\u00e9[y]\"\nc: |\n  one\n  [z]\n".encode())
+    root = load_documents(source)[0].root
+    for key, needle in (("a", "[x]"), ("b", "[y]"), ("c", "[z]")):
+        scalar = root.get(key)
+        start = scalar.value.index(needle)
+        span = value_span(source, scalar, start, start + 3)
+        assert source.text[span.start : span.end] == needle, key
+
+
+def test_helm_template_files_are_not_parsed() -> None:
+    loaded = load_file("chart/templates/vm.yaml", b"a: {{ b }}: c\n", helm_template=True)
+    assert loaded.documents == [] and loaded.template is not None and loaded.template.helm_chart
