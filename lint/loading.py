@@ -15,7 +15,7 @@ from lint.model import KubeObject, Workload, objects_in, workload_of
 from lint.source import DecodeError, SourceText, decode
 from lint.velero import is_hook_like_key
 from lint.yamldoc import Document, Mapping, Node, Scalar, Span, load_documents
-from lint.yamlrepair import QuoteRepair, diagnose_stray_quote
+from lint.yamlrepair import QuoteRepair, ShellWrapper, diagnose_heredoc, diagnose_stray_quote
 
 _TEMPLATE_MARKER = re.compile(r"\{\{|\{%")
 
@@ -38,7 +38,7 @@ class LoadedFile:
     template: TemplateSkip | None = None
     objects: list[KubeObject] = field(default_factory=list)
     workloads: list[Workload] = field(default_factory=list)
-    repairs: dict[int, QuoteRepair] = field(default_factory=dict)  # by document index
+    diagnoses: dict[int, QuoteRepair | ShellWrapper] = field(default_factory=dict)  # by document index
 
     def object_at(self, start: int) -> KubeObject | None:
         """The innermost object whose node contains the file offset `start`."""
@@ -75,9 +75,9 @@ def load_file(display: str, data: bytes, helm_template: bool = False, use_c: boo
         loaded.template = TemplateSkip(False, _first_marker(source, first.start, first.end), skipped)
     for document in loaded.documents:
         if document.syntax_error is not None and document.index not in skipped:
-            repair = diagnose_stray_quote(source, document, is_hook_like_key)
-            if repair is not None:
-                loaded.repairs[document.index] = repair
+            diagnosis = diagnose_stray_quote(source, document, is_hook_like_key) or diagnose_heredoc(source, document)
+            if diagnosis is not None:
+                loaded.diagnoses[document.index] = diagnosis
         if document.index in skipped:
             continue
         for obj in objects_in(document):

@@ -1,9 +1,13 @@
-"""Diagnose the stray-quote pattern of the published freeze-hook recipe.
+"""Say why a document does not parse, where a common cause can be recognised.
+
+The stray-quote pattern of the published freeze-hook recipe:
 
 The recipe's value `'["…", "<VM Name>"']'` closes its single-quoted scalar one quote early, so `]'` follows
 the scalar and the whole document is invalid YAML. When a syntax error sits on (or just after) a line of that
 shape, the intended value is the quoted text with the stray quote removed. The repair is only offered when
 the document then parses, so the hint never proposes something that is still broken.
+
+A shell here-document wrapped around the YAML (`kubectl apply -f - <<EOF` … `EOF`), as copied from docs.
 """
 
 from __future__ import annotations
@@ -37,6 +41,36 @@ class QuoteRepair:
     original: str
     corrected: str
     value: str  # the corrected scalar as written, quotes included
+
+
+@dataclass(frozen=True)
+class ShellWrapper:
+    """The document is a shell command with the YAML in a here-document."""
+
+    line: int
+    marker: str
+    closing: bool = False  # the line is the here-document's terminator, not its opener
+
+
+_TERMINATOR = re.compile(r"[A-Z][A-Z0-9_]*")
+_HEREDOC = re.compile(r"<<-?[ \t]*(['\"]?)(?P<marker>[A-Za-z_][A-Za-z0-9_]*)\1")
+
+
+def diagnose_heredoc(source: SourceText, document: Document) -> ShellWrapper | None:
+    """A here-document opener on one of the document's first lines, outside any YAML comment."""
+    for line in range(document.start_line, min(document.end_line, document.start_line + 3) + 1):
+        text = source.line_text(line)
+        match = _HEREDOC.search(text)
+        if match and not text.lstrip().startswith("#"):
+            return ShellWrapper(line, match.group("marker"))
+    problem = document.syntax_error
+    for line in {problem.line, problem.line - 1, problem.context_line or 0} if problem else ():
+        text = source.line_text(line)
+        if document.start_line <= line <= document.end_line and _TERMINATOR.fullmatch(text) and not any(
+            source.line_text(after).strip() for after in range(line + 1, document.end_line + 1)
+        ):
+            return ShellWrapper(line, text, closing=True)
+    return None
 
 
 def diagnose_stray_quote(

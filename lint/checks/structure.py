@@ -8,6 +8,7 @@ from lint.checks import CheckContext
 from lint.findings import Hit
 from lint.loading import LoadedFile
 from lint.yamldoc import Span
+from lint.yamlrepair import QuoteRepair, ShellWrapper
 
 
 def _point(line: int, column: int, file: LoadedFile) -> Span:
@@ -27,8 +28,9 @@ def yaml_syntax(file: LoadedFile, ctx: CheckContext) -> Iterator[Hit]:
         problem = document.syntax_error
         if problem is None or document.index in skipped:
             continue
-        repair = file.repairs.get(document.index)
-        if repair is not None:
+        diagnosis = file.diagnoses.get(document.index)
+        if isinstance(diagnosis, QuoteRepair):
+            repair = diagnosis
             quote = "single" if repair.value.startswith("'") else "double"
             stray = file.source.line_text(repair.line)[repair.column :].rstrip() if file.source else ""
             yield Hit(
@@ -43,7 +45,15 @@ def yaml_syntax(file: LoadedFile, ctx: CheckContext) -> Iterator[Hit]:
             where = f" ({problem.context} that starts at line {problem.context_line}, column {problem.context_column})"
         elif problem.context:
             where = f" ({problem.context})"
-        yield Hit(_point(problem.line, problem.column, file), f"invalid YAML: {problem.problem}{where}")
+        hint = None
+        if isinstance(diagnosis, ShellWrapper) and diagnosis.closing:
+            hint = f"line {diagnosis.line} ({diagnosis.marker}) ends a shell here-document: lint only the YAML inside it"
+        elif isinstance(diagnosis, ShellWrapper):
+            hint = (
+                f"line {diagnosis.line} is a shell command with the YAML in a here-document (<<{diagnosis.marker}): "
+                f"lint only the YAML between it and {diagnosis.marker}"
+            )
+        yield Hit(_point(problem.line, problem.column, file), f"invalid YAML: {problem.problem}{where}", hint=hint)
 
 
 def duplicate_key(file: LoadedFile, ctx: CheckContext) -> Iterator[Hit]:
