@@ -13,11 +13,20 @@ import typer
 
 from lint import __version__
 from lint.catalogue import CatalogueError, Rule, builtin_catalogue
-from lint.checks import Settings
+from lint.settings import Settings
 from lint.discovery import DiscoveryError, discover
 from lint.engine import SelectionError, run, select_rules
 from lint.findings import Severity
 from lint.reporters import reporter
+from lint.versions import (
+    KUBEVIRT_LATEST,
+    VELERO_LATEST,
+    KubeVirt,
+    Velero,
+    VersionError,
+    kubevirt_for_harvester,
+    parse_version,
+)
 
 app = typer.Typer(
     add_completion=False,
@@ -69,6 +78,15 @@ def check(
     ignore: Optional[List[str]] = typer.Option(None, help="Rule codes or prefixes to skip (comma-separated)."),
     fail_on: FailOn = typer.Option(FailOn.error, help="Lowest severity that fails the run."),
     namespace: Optional[str] = typer.Option(None, help="Namespace the manifests are applied to, where they set none."),
+    kubevirt_version: Optional[str] = typer.Option(
+        None, help=f"KubeVirt version of the target cluster (default: {KUBEVIRT_LATEST}, the newest vmlint knows)."
+    ),
+    velero_version: Optional[str] = typer.Option(
+        None, help=f"Velero version of the target cluster (default: {VELERO_LATEST})."
+    ),
+    harvester_version: Optional[str] = typer.Option(
+        None, help="Harvester version of the target cluster: sets the KubeVirt version it ships."
+    ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print findings only: no source lines, hints or summary."),
     stdin_filename: Optional[str] = typer.Option(None, help="Name to report for standard input."),
 ) -> None:
@@ -78,8 +96,9 @@ def check(
         paths = paths or ["."]
         stdin = sys.stdin.buffer.read() if "-" in paths else None
         inputs = list(discover(paths, stdin=stdin, stdin_filename=stdin_filename))
-        result = run(inputs, rules, Settings(namespace=namespace))
-    except (SelectionError, DiscoveryError, CatalogueError) as err:
+        settings = target_settings(namespace, kubevirt_version, velero_version, harvester_version)
+        result = run(inputs, rules, settings)
+    except (SelectionError, DiscoveryError, CatalogueError, VersionError) as err:
         raise _fail(str(err)) from None
     sys.stdout.write(reporter(output_format.value, quiet=quiet)(result))
     for error in result.errors:
@@ -89,6 +108,25 @@ def check(
     threshold = Severity.parse(fail_on.value)
     failed = any(finding.severity >= threshold for finding in result.findings)
     raise typer.Exit(EXIT_FINDINGS if failed else EXIT_CLEAN)
+
+
+def target_settings(
+    namespace: str | None, kubevirt: str | None, velero: str | None, harvester: str | None
+) -> Settings:
+    """The cluster the manifests go to; a Harvester release implies its KubeVirt."""
+    kubevirt_version = parse_version(kubevirt) if kubevirt else None
+    if harvester:
+        shipped = kubevirt_for_harvester(harvester)
+        if kubevirt_version is not None and kubevirt_version != shipped:
+            raise VersionError(
+                f"--harvester-version {harvester} ships KubeVirt {shipped}, not {kubevirt_version}: give one of them"
+            )
+        kubevirt_version = shipped
+    return Settings(
+        namespace=namespace,
+        kubevirt=KubeVirt(kubevirt_version or KUBEVIRT_LATEST),
+        velero=Velero(parse_version(velero) if velero else VELERO_LATEST),
+    )
 
 
 @app.command("rules")

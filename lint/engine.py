@@ -6,11 +6,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from lint.catalogue import Catalogue, Rule
-from lint.checks import CheckContext, CheckSpec, Settings, registry
+from lint.checks import CheckContext, CheckSpec, registry
+from lint.settings import Settings
 from lint.discovery import InputFile
 from lint.findings import Finding, Hit, Severity
+from lint.index import RunIndex, is_velero_object
 from lint.loading import LoadedFile, load_file
-from lint.model import Workload
+from lint.model import KubeObject, Workload
 
 
 class SelectionError(ValueError):
@@ -56,6 +58,7 @@ class _Bound:
 
 
 def run(inputs: Iterable[InputFile], rules: Sequence[Rule], settings: Settings) -> RunResult:
+    """Lint every input. Velero Backup and Schedule objects are checked last, against facts from all files."""
     checks = registry()
     bound = []
     for rule in rules:
@@ -63,6 +66,8 @@ def run(inputs: Iterable[InputFile], rules: Sequence[Rule], settings: Settings) 
             raise SelectionError(f"rule {rule.code} names an unknown check {rule.check!r}")
         bound.append(_Bound(rule, checks[rule.check]))
     result = RunResult()
+    index = RunIndex()
+    deferred: list[LoadedFile] = []
     for item in inputs:
         try:
             data = item.read()
@@ -73,29 +78,51 @@ def run(inputs: Iterable[InputFile], rules: Sequence[Rule], settings: Settings) 
         result.files += 1
         result.objects += len(loaded.objects)
         result.workloads += len(loaded.workloads)
-        result.findings.extend(lint_file(loaded, bound, settings, result.errors))
+        for workload in loaded.workloads:
+            index.add_workload(workload, settings)
+        if any(is_velero_object(obj) for obj in loaded.objects):
+            deferred.append(loaded)
+        result.findings.extend(_lint(loaded, bound, settings, ("file", "workload"), None, result.errors))
+    for loaded in deferred:
+        result.findings.extend(_lint(loaded, bound, settings, ("velero",), index, result.errors))
     result.findings.sort(key=Finding.sort_key)
     return result
 
 
-def lint_file(loaded: LoadedFile, bound: Sequence[_Bound], settings: Settings, errors: list[str]) -> list[Finding]:
+def _targets(loaded: LoadedFile, scope: str) -> list[LoadedFile | Workload | KubeObject]:
+    if scope == "file":
+        return [loaded]
+    if scope == "workload":
+        return list(loaded.workloads)
+    return [obj for obj in loaded.objects if is_velero_object(obj)]
+
+
+def _lint(
+    loaded: LoadedFile,
+    bound: Sequence[_Bound],
+    settings: Settings,
+    scopes: tuple[str, ...],
+    index: RunIndex | None,
+    errors: list[str],
+) -> list[Finding]:
     findings = []
     for item in bound:
-        ctx = CheckContext(loaded, settings, item.rule.params)
-        targets: list[LoadedFile | Workload] = [loaded] if item.spec.scope == "file" else list(loaded.workloads)
-        for target in targets:
+        if item.spec.scope not in scopes:
+            continue
+        ctx = CheckContext(loaded, settings, item.rule.params, index)
+        for target in _targets(loaded, item.spec.scope):
             try:
                 hits = list(item.spec.function(target, ctx))  # type: ignore[arg-type]
             except Exception as err:  # a defect in a check must not cost the user the other findings
                 errors.append(f"internal error in {item.rule.code} on {loaded.path}: {type(err).__name__}: {err}")
                 continue
-            workload = target if isinstance(target, Workload) else None
-            findings.extend(_finding(loaded, item.rule, hit, workload) for hit in hits)
+            obj = target.obj if isinstance(target, Workload) else target if isinstance(target, KubeObject) else None
+            findings.extend(_finding(loaded, item.rule, hit, obj) for hit in hits)
     return findings
 
 
-def _finding(loaded: LoadedFile, rule: Rule, hit: Hit, workload: Workload | None) -> Finding:
-    obj = workload.obj if workload else loaded.object_at(hit.span.start)
+def _finding(loaded: LoadedFile, rule: Rule, hit: Hit, obj: KubeObject | None) -> Finding:
+    obj = obj or loaded.object_at(hit.span.start)
     span = hit.span
     end_line, end_column = span.end_line, span.end_column
     if (end_line, end_column) <= (span.line, span.column):

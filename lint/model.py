@@ -23,21 +23,64 @@ class KindSpec:
     kind: str
     pod_metadata: Path  # the metadata whose annotations become the virt-launcher pod's
     misplaced: tuple[Path, ...]  # annotation maps that look pod-bound but never reach the pod
-    generated_vmi_name: bool = False  # VMI names are generated (replica sets, pools)
+    skip_metadata: Path  # the metadata where `kubevirt.io/skip-backup-hooks` takes effect
+    vmi_names: str = "own"  # "own": the VMI has this object's name; "generated"; "instances" (a template)
+
+    @property
+    def pod_annotations_path(self) -> str:
+        return ".".join(self.pod_metadata + ("annotations",))
 
 
+_VM_SPEC = ("spec", "template", "metadata")
+
+# velero-kubevirt-facts Q9: where each kind's annotations reach the virt-launcher pod, and where the VM-level
+# skip annotation belongs.
 KINDS: tuple[KindSpec, ...] = (
     KindSpec(
         "kubevirt.io",
         "VirtualMachine",
-        pod_metadata=("spec", "template", "metadata"),
+        pod_metadata=_VM_SPEC,
         misplaced=(("metadata", "annotations"), ("spec", "template", "annotations"), ("spec", "annotations")),
+        skip_metadata=("metadata",),
     ),
     KindSpec(
         "kubevirt.io",
         "VirtualMachineInstance",
         pod_metadata=("metadata",),
         misplaced=(("spec", "annotations"),),
+        skip_metadata=("metadata",),
+    ),
+    KindSpec(
+        "kubevirt.io",
+        "VirtualMachineInstanceReplicaSet",
+        pod_metadata=_VM_SPEC,
+        misplaced=(("metadata", "annotations"), ("spec", "template", "annotations")),
+        skip_metadata=_VM_SPEC,
+        vmi_names="generated",
+    ),
+    KindSpec(
+        "pool.kubevirt.io",
+        "VirtualMachinePool",
+        pod_metadata=("spec", "virtualMachineTemplate") + _VM_SPEC,
+        misplaced=(
+            ("metadata", "annotations"),
+            ("spec", "virtualMachineTemplate", "metadata", "annotations"),
+            ("spec", "virtualMachineTemplate", "spec", "template", "annotations"),
+        ),
+        skip_metadata=("spec", "virtualMachineTemplate", "metadata"),
+        vmi_names="generated",
+    ),
+    KindSpec(
+        "harvesterhci.io",
+        "VirtualMachineTemplateVersion",
+        pod_metadata=("spec", "vm") + _VM_SPEC,
+        misplaced=(
+            ("metadata", "annotations"),
+            ("spec", "vm", "metadata", "annotations"),
+            ("spec", "vm", "spec", "template", "annotations"),
+        ),
+        skip_metadata=("spec", "vm", "metadata"),
+        vmi_names="instances",
     ),
 )
 _BY_KIND = {(spec.group, spec.kind): spec for spec in KINDS}
@@ -93,6 +136,7 @@ class Workload:
     pod_annotations: AnnotationMap | None
     own_annotations: AnnotationMap | None
     misplaced: list[AnnotationMap] = field(default_factory=list)
+    skip_annotations: AnnotationMap | None = None  # where the skip annotation takes effect
 
     @property
     def kind(self) -> str:
@@ -106,11 +150,18 @@ class Workload:
     def namespace(self) -> Scalar | None:
         return self.obj.metadata_scalar("namespace")
 
+    @property
+    def pod_labels(self) -> Mapping | None:
+        return mapping_at(self.obj.node, self.spec.pod_metadata + ("labels",))
+
     def annotation_maps(self) -> Iterator[AnnotationMap]:
         """Every annotations mapping of the object, pod-bound first."""
         if self.pod_annotations:
             yield self.pod_annotations
         yield from self.misplaced
+
+    def pod_annotation(self, key: str) -> tuple[Scalar, Node] | None:
+        return self.pod_annotations.mapping.entry(key) if self.pod_annotations else None
 
 
 def mapping_at(node: Node | None, path: Path) -> Mapping | None:
@@ -145,19 +196,22 @@ def workload_of(obj: KubeObject) -> Workload | None:
     spec = _BY_KIND.get((obj.group, obj.kind))
     if spec is None:
         return None
-    pod_metadata = mapping_at(obj.node, spec.pod_metadata)
-    own = mapping_at(obj.node, ("metadata", "annotations"))
-    pod_path = ".".join(spec.pod_metadata + ("annotations",))
-    pod = mapping_at(pod_metadata, ("annotations",)) if pod_metadata else None
-    misplaced = []
-    for path in spec.misplaced:
-        mapping = mapping_at(obj.node, path)
-        if mapping is not None and path != spec.pod_metadata + ("annotations",):
-            misplaced.append(AnnotationMap(".".join(path), mapping))
+
+    def annotations(path: Path) -> AnnotationMap | None:
+        mapping = mapping_at(obj.node, path + ("annotations",))
+        return AnnotationMap(".".join(path + ("annotations",)), mapping) if mapping is not None else None
+
+    pod_path = spec.pod_metadata + ("annotations",)
+    misplaced = [
+        AnnotationMap(".".join(path), mapping)
+        for path in spec.misplaced
+        if path != pod_path and (mapping := mapping_at(obj.node, path)) is not None
+    ]
     return Workload(
         obj,
         spec,
-        AnnotationMap(pod_path, pod) if pod is not None else None,
-        AnnotationMap("metadata.annotations", own) if own is not None else None,
+        annotations(spec.pod_metadata),
+        annotations(("metadata",)),
         misplaced,
+        annotations(spec.skip_metadata),
     )

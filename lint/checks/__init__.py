@@ -11,15 +11,10 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, Union
 
 from lint.findings import Hit
-from lint.model import Workload
+from lint.index import RunIndex
 from lint.loading import LoadedFile
-
-
-@dataclass(frozen=True)
-class Settings:
-    """What the user told vmlint about the cluster the manifests go to."""
-
-    namespace: str | None = None
+from lint.model import KubeObject, Workload
+from lint.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -27,16 +22,21 @@ class CheckContext:
     file: LoadedFile
     settings: Settings
     params: dict[str, Any] = field(default_factory=dict)
+    index: RunIndex | None = None  # facts from every file of the run: only for "velero" checks
 
 
 FileCheck = Callable[[LoadedFile, CheckContext], Iterator[Hit]]
 WorkloadCheck = Callable[[Workload, CheckContext], Iterator[Hit]]
+VeleroCheck = Callable[[KubeObject, CheckContext], Iterator[Hit]]
 
 
 @dataclass(frozen=True)
 class CheckSpec:
-    scope: Literal["file", "workload"]
-    function: Union[FileCheck, WorkloadCheck]
+    """A check and what it looks at: a file, a workload, or (after every file is read) a Velero Backup or
+    Schedule together with the run's index."""
+
+    scope: Literal["file", "workload", "velero"]
+    function: Union[FileCheck, WorkloadCheck, VeleroCheck]
 
 
 def registry() -> dict[str, CheckSpec]:
