@@ -49,10 +49,7 @@ class HookState:
         """The clause a message adds for a key that is dead today but live once someone opts out."""
         if not self.overwritten(key):
             return ""
-        return (
-            f" (currently overwritten: {self.kubevirt} injects its own hooks; this becomes live as soon as "
-            f"{SKIP_HOOKS_KEY} is set to \"true\")"
-        )
+        return f" (overwritten by {self.kubevirt} today; live again once {SKIP_HOOKS_KEY} is \"true\")"
 
 
 def skip_setting(workload: Workload, settings: Settings) -> Skip:

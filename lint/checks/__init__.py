@@ -41,7 +41,7 @@ class CheckSpec:
 
 def registry() -> dict[str, CheckSpec]:
     """Every check by the name the catalogue uses."""
-    from lint.checks import commands, identity, keys, structure
+    from lint.checks import commands, freeze, identity, injection, keys, structure
 
     return {
         "yaml-syntax": CheckSpec("file", structure.yaml_syntax),
@@ -56,4 +56,15 @@ def registry() -> dict[str, CheckSpec]:
         "unreplaced-placeholder": CheckSpec("workload", identity.unreplaced_placeholder),
         "freezer-name-mismatch": CheckSpec("workload", identity.freezer_name_mismatch),
         "freezer-namespace-mismatch": CheckSpec("workload", identity.freezer_namespace_mismatch),
+        "generated-vmi-name": CheckSpec("workload", identity.generated_vmi_name),
+        "hook-container": CheckSpec("workload", freeze.hook_container),
+        "unpaired-freeze": CheckSpec("workload", freeze.unpaired_freeze),
+        "freeze-phase-swapped": CheckSpec("workload", freeze.freeze_phase_swapped),
+        "freezer-args": CheckSpec("workload", freeze.freezer_args),
+        "restore-hook-on-launcher": CheckSpec("workload", keys.restore_hook_on_launcher),
+        "legacy-hook-keys": CheckSpec("workload", keys.legacy_hook_keys),
+        "hook-overridden": CheckSpec("workload", injection.hook_overridden),
+        "skip-hooks-misplaced": CheckSpec("workload", injection.skip_hooks_misplaced),
+        "freeze-disabled": CheckSpec("workload", injection.freeze_disabled),
+        "pre-timeout-too-short": CheckSpec("workload", injection.pre_timeout_too_short),
     }

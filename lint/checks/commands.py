@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from lint.checks import CheckContext
+from lint.effective import hook_state
 from lint.findings import Hit
 from lint.go_json import decode_string_slice
 from lint.hookcommand import arguments
@@ -20,20 +21,32 @@ _SMART_QUOTES = "\u201c\u201d\u2018\u2019\u201e\u201f\u00ab\u00bb"
 
 @dataclass(frozen=True)
 class HookCommand:
-    """A string-valued `command` annotation and how Velero parses it."""
+    """A string-valued `command` annotation, how Velero parses it, and whether KubeVirt overwrites it."""
 
     where: AnnotationMap
     key: Scalar
     value: Scalar
     parsed: ParsedCommand
+    note: str  # " (currently overwritten: …)" where KubeVirt writes its own value over this one, else ""
+    pod_bound: bool  # in the annotations that reach the launcher pod (not a misplaced lookalike)
+
+    @property
+    def phase(self) -> str:
+        """`pre` or `post` for backup hooks (the bare legacy keys are a pre hook), `restore` otherwise."""
+        if self.key.value.startswith(("pre.hook.backup.", "hook.backup.")):
+            return "pre"
+        return "post" if self.key.value.startswith("post.hook.backup.") else "restore"
 
 
-def hook_commands(workload: Workload) -> Iterator[HookCommand]:
+def hook_commands(workload: Workload, ctx: CheckContext) -> Iterator[HookCommand]:
     """Every string-valued hook command of a workload (non-strings are VM003's)."""
+    state = hook_state(workload, ctx.settings)
     for amap in workload.annotation_maps():
+        pod_bound = amap is workload.pod_annotations
         for key, value in amap.mapping.entries():
             if key.value in COMMAND_KEYS and isinstance(value, Scalar) and value.tag.endswith(("str", "plain")):
-                yield HookCommand(amap, key, value, parse_command(value.value))
+                note = state.overwritten_note(key.value) if pod_bound else ""
+                yield HookCommand(amap, key, value, parse_command(value.value), note, pod_bound)
 
 
 def span_in_value(ctx: CheckContext, value: Scalar, start: int, end: int | None = None) -> Span:
@@ -43,7 +56,7 @@ def span_in_value(ctx: CheckContext, value: Scalar, start: int, end: int | None 
 
 def invalid_json(workload: Workload, ctx: CheckContext) -> Iterator[Hit]:
     """A value starting with `[` that Go cannot decode into []string runs as one program name."""
-    for hook in hook_commands(workload):
+    for hook in hook_commands(workload, ctx):
         result = hook.parsed.json
         if hook.parsed.form != "invalid-json" or result is None:
             continue
@@ -52,7 +65,7 @@ def invalid_json(workload: Workload, ctx: CheckContext) -> Iterator[Hit]:
         yield Hit(
             span_in_value(ctx, hook.value, index),
             f"{hook.key.value} starts with `[` but is not a JSON array of strings ({result.error}): Velero "
-            "runs the whole value as one program name, so the hook fails",
+            f"runs the whole value as one program name, so the hook fails{hook.note}",
             hint=_json_hint(text, result.kind, index),
         )
 
@@ -74,21 +87,21 @@ def _json_hint(text: str, kind: str, index: int) -> str:
 
 def not_argv(workload: Workload, ctx: CheckContext) -> Iterator[Hit]:
     """No shell and no splitting: Velero decodes JSON only when the very first character is `[`."""
-    for hook in hook_commands(workload):
+    for hook in hook_commands(workload, ctx):
         text = hook.value.value
         if hook.parsed.form == "leading-space":
             first = len(text) - len(text.lstrip())
             yield Hit(
                 span_in_value(ctx, hook.value, 0, max(first, 1)),
                 f"{hook.key.value} has whitespace before `[`: Velero decodes JSON only when the first character "
-                "is `[`, so it runs the whole value as one program name",
+                f"is `[`, so it runs the whole value as one program name{hook.note}",
                 hint=f"remove the leading whitespace: {text.lstrip()}",
             )
         elif hook.parsed.form == "plain" and any(ch.isspace() for ch in text.strip()):
             yield Hit(
                 span_in_value(ctx, hook.value, 0, len(text)),
                 f"{hook.key.value} is a plain string with spaces: Velero does not split it and runs "
-                f"{text.strip()!r} as one program name, which does not exist",
+                f"{text.strip()!r} as one program name, which does not exist{hook.note}",
                 hint=f"write it as a JSON array: {_as_json(text)}",
             )
 
@@ -102,13 +115,13 @@ def _as_json(text: str) -> str:
 
 def empty(workload: Workload, ctx: CheckContext) -> Iterator[Hit]:
     """An empty command is no hook at all, and empty arguments are what Go makes of JSON nulls."""
-    for hook in hook_commands(workload):
+    for hook in hook_commands(workload, ctx):
         parsed, key = hook.parsed, hook.key.value
         if parsed.form == "empty":
             yield Hit(
                 hook.value.span,
                 f"{key} is empty: Velero treats an empty command as no annotation hook and falls back to the "
-                "Backup's own hooks",
+                f"Backup's own hooks{hook.note}",
                 hint="write the command as a JSON array of strings, or remove the key",
             )
             continue
@@ -117,7 +130,7 @@ def empty(workload: Workload, ctx: CheckContext) -> Iterator[Hit]:
         if not parsed.argv:
             yield Hit(
                 span_in_value(ctx, hook.value, 0, len(hook.value.value)),
-                f"{key} is an empty array: Velero fails the hook with \"command is required\"",
+                f"{key} is an empty array: Velero fails the hook with \"command is required\"{hook.note}",
                 hint='name the program: ["/usr/bin/virt-freezer", "--freeze", …]',
             )
             continue
@@ -129,12 +142,13 @@ def empty(workload: Workload, ctx: CheckContext) -> Iterator[Hit]:
                 yield Hit(
                     span_in_value(ctx, hook.value, argument.start, argument.end),
                     f"{what} of {key} is null: Go decodes it as an empty string, so the hook runs with an empty "
-                    + ("program name and fails" if argument.index == 0 else "argument"),
+                    + ("program name and fails" if argument.index == 0 else "argument")
+                    + hook.note,
                     hint="replace null with the string you meant, or remove it",
                 )
             elif argument.index == 0 and not argument.text.strip():
                 yield Hit(
                     span_in_value(ctx, hook.value, max(argument.start - 1, 0), argument.end + 1),
-                    f"{key} has an empty program name: the hook cannot run",
+                    f"{key} has an empty program name: the hook cannot run{hook.note}",
                     hint='name the program first: ["/usr/bin/virt-freezer", …]',
                 )

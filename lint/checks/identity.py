@@ -11,6 +11,7 @@ from collections.abc import Iterator
 
 from lint.checks import CheckContext
 from lint.checks.commands import hook_commands, span_in_value
+from lint.effective import hook_state
 from lint.findings import Hit
 from lint.freezer import last_use
 from lint.hookcommand import FreezerCall, arguments, freezer_calls, shell_script_index
@@ -42,7 +43,9 @@ def unreplaced_placeholder(workload: Workload, ctx: CheckContext) -> Iterator[Hi
         for key, value in amap.mapping.entries():
             if not is_hook_like_key(key.value) or not isinstance(value, Scalar):
                 continue
-            yield from _placeholders_in_value(workload, ctx, key.value, value, identity)
+            yield from _placeholders_in_value(
+                workload, ctx, key.value, value, identity, amap is workload.pod_annotations
+            )
 
 
 def _placeholders_in_value(
@@ -51,8 +54,10 @@ def _placeholders_in_value(
     key: str,
     value: Scalar,
     identity: dict[str, Scalar | None],
+    amap_is_pod_bound: bool,
 ) -> Iterator[Hit]:
     parsed = parse_command(value.value)
+    note = hook_state(workload, ctx.settings).overwritten_note(key) if amap_is_pod_bound else ""
     script = shell_script_index(parsed.argv) if parsed.form == "json" else None
     for argument in arguments(value.value, parsed):
         searched = 0
@@ -71,7 +76,7 @@ def _placeholders_in_value(
                 hint = f"replace {text} with the {workload.kind}'s {what}: {real.value}"
             yield Hit(
                 span_in_value(ctx, value, offset, offset + (end - start)),
-                f"{key} still contains the placeholder {text!r}: it is passed literally, so the hook fails",
+                f"{key} still contains the placeholder {text!r}: it is passed literally, so the hook fails{note}",
                 hint=hint,
             )
 
@@ -79,7 +84,7 @@ def _placeholders_in_value(
 def _freezer_flag_hits(
     workload: Workload, ctx: CheckContext, flag: str, expected: str, source_of_expected: str
 ) -> Iterator[Hit]:
-    for hook in hook_commands(workload):
+    for hook in hook_commands(workload, ctx):
         for call in freezer_calls(hook.value.value, hook.parsed):
             use = last_use(call.args, flag)
             if use is None:
@@ -92,7 +97,7 @@ def _freezer_flag_hits(
             yield Hit(
                 _value_span(ctx, hook.value, call, use.value_index, use.value_offset, len(given)),
                 f"virt-freezer --{flag} is {given!r} but the VMI's {flag} is {expected!r} ({source_of_expected}): "
-                f"virt-freezer looks for a domain that does not exist and the freeze fails",
+                f"virt-freezer looks for a domain that does not exist and the freeze fails{hook.note}",
                 hint=f"use --{flag} {expected}",
             )
 
@@ -106,12 +111,14 @@ def _value_span(ctx: CheckContext, value: Scalar, call: FreezerCall, index: int,
 
 def freezer_name_mismatch(workload: Workload, ctx: CheckContext) -> Iterator[Hit]:
     name = workload.name
-    if name is None or find_placeholder(name.value):
-        return
+    if workload.spec.vmi_names != "own" or name is None or find_placeholder(name.value):
+        return  # generated names are VM204's
     yield from _freezer_flag_hits(workload, ctx, "name", name.value, f"the {workload.kind}'s metadata.name")
 
 
 def freezer_namespace_mismatch(workload: Workload, ctx: CheckContext) -> Iterator[Hit]:
+    if workload.spec.vmi_names == "instances":
+        return  # a template's VMs are created in whatever namespace their creator picks
     namespace = workload.namespace
     if namespace is not None:
         if find_placeholder(namespace.value):
@@ -122,3 +129,29 @@ def freezer_namespace_mismatch(workload: Workload, ctx: CheckContext) -> Iterato
     else:
         return
     yield from _freezer_flag_hits(workload, ctx, "namespace", expected, origin)
+
+
+_GENERATED = {
+    "VirtualMachineInstanceReplicaSet": "its VMIs are named by the controller (<replica set>-<random suffix>)",
+    "VirtualMachinePool": "its VMs and their VMIs are named <pool>-<index> by the pool controller",
+    "VirtualMachineTemplateVersion": "every VM created from the template gets its own name",
+}
+
+
+def generated_vmi_name(workload: Workload, ctx: CheckContext) -> Iterator[Hit]:
+    """A static --name matches at most one of many VMIs whose names are generated."""
+    if workload.spec.vmi_names == "own":
+        return
+    for hook in hook_commands(workload, ctx):
+        for call in freezer_calls(hook.value.value, hook.parsed):
+            use = last_use(call.args, "name")
+            if use is None or not use.value or use.value.startswith("-") or find_placeholder(use.value):
+                continue
+            if call.in_shell and any(ch in use.value for ch in "$`{}<>[]"):
+                continue
+            yield Hit(
+                _value_span(ctx, hook.value, call, use.value_index, use.value_offset, len(use.value)),
+                f"virt-freezer --name {use.value!r} is static, but {_GENERATED[workload.kind]}: the freeze "
+                f"cannot find the VMI{hook.note}",
+                hint="leave the hooks to KubeVirt, which injects them with each VMI's own name",
+            )

@@ -9,10 +9,16 @@ from lint.checks import CheckContext
 from lint.findings import Hit
 from lint.k8s_yaml import node_type
 from lint.model import AnnotationMap, Workload
-from lint.velero import DEFINED_BUT_UNUSED, VALID_KEYS, is_hook_like_key, suggest_key
+from lint.effective import SKIP_HOOKS_KEY, hook_state
+from lint.velero import (
+    DEFINED_BUT_UNUSED,
+    RESTORE_INIT_PREFIX,
+    RESTORE_POST_PREFIX,
+    VALID_KEYS,
+    is_hook_like_key,
+    suggest_key,
+)
 from lint.yamldoc import Scalar, Sequence
-
-SKIP_HOOKS_KEY = "kubevirt.io/skip-backup-hooks"
 
 _TYPE_WORDS = {
     "bool": "a YAML boolean",
@@ -109,3 +115,42 @@ def unknown_hook_key(workload: Workload, ctx: CheckContext) -> Iterator[Hit]:
                 hint=f"did you mean {suggestion}?" if suggestion else "see `vmlint explain VM101` for the keys Velero reads",
             )
 
+
+
+def restore_hook_on_launcher(workload: Workload, ctx: CheckContext) -> Iterator[Hit]:
+    """The KubeVirt Velero plugin never restores launcher pods, and Velero runs restore hooks only on pods it
+    creates (kubevirt-velero-plugin pkg/plugin/pod_restore_item_action.go: WithoutRestore)."""
+    if workload.pod_annotations is None:
+        return
+    for key, _ in workload.pod_annotations.mapping.entries():
+        if key.value.startswith((RESTORE_POST_PREFIX + "/", RESTORE_INIT_PREFIX + "/")):
+            yield Hit(
+                key.span,
+                f"{key.value} never runs: the KubeVirt Velero plugin skips virt-launcher pods on restore (KubeVirt "
+                "creates a new one), and Velero runs restore hooks only on pods it creates",
+                hint="run restore-time work in the guest (cloud-init, a systemd unit) or on a pod Velero restores",
+            )
+
+
+def legacy_hook_keys(workload: Workload, ctx: CheckContext) -> Iterator[Hit]:
+    """Bare `hook.backup.velero.io/*` keys are a pre hook only when no `pre.hook.backup.velero.io/command`
+    exists, and KubeVirt writes one onto every launcher pod unless skipped."""
+    if workload.pod_annotations is None:
+        return
+    state = hook_state(workload, ctx.settings)
+    own_pre = workload.pod_annotation("pre.hook.backup.velero.io/command") is not None
+    for key, _ in workload.pod_annotations.mapping.entries():
+        if not key.value.startswith("hook.backup.velero.io/"):
+            continue
+        if state.injected:
+            why = f"{state.kubevirt} writes pre.hook.backup.velero.io/command onto every launcher pod"
+        elif own_pre:
+            why = "this pod also has pre.hook.backup.velero.io/command"
+        else:
+            continue  # live: the legacy keys are the pre hook here
+        yield Hit(
+            key.span,
+            f"{key.value} is ignored: Velero reads the bare hook.backup.velero.io/ keys only when there is no "
+            f"pre.hook.backup.velero.io/command, and {why}",
+            hint=f"use {key.value.replace('hook.backup.velero.io/', 'pre.hook.backup.velero.io/', 1)}",
+        )

@@ -1,0 +1,204 @@
+"""Checks on the freeze itself: container, pairing, phases and virt-freezer's arguments (VM107-VM110).
+
+virt-freezer (kubevirt cmd/virt-freezer/virt-freezer.go) lives at /usr/bin/virt-freezer in the `compute`
+container of the launcher pod, freezes with `--freeze` and thaws with `--unfreeze` (freeze wins if both are
+given), needs `--name` and `--namespace`, and schedules a safety thaw after `--unfreezeTimeoutSeconds`
+(default 300; 0 disables it; a negative value fires at once).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from lint.checks import CheckContext
+from lint.checks.commands import HookCommand, hook_commands, span_in_value
+from lint.effective import hook_state
+from lint.findings import Hit, Severity
+from lint.freezer import last_use
+from lint.hookcommand import FreezerCall, arguments, freezer_calls
+from lint.model import Workload
+from lint.yamldoc import Span
+
+FREEZER_PATH = "/usr/bin/virt-freezer"
+COMPUTE = "compute"
+
+
+def hook_container(workload: Workload, ctx: CheckContext) -> Iterator[Hit]:
+    """virt-freezer and the launcher's command socket are in `compute`; other containers fail the hook."""
+    if workload.pod_annotations is None:
+        return
+    state = hook_state(workload, ctx.settings)
+    commands = {hook.phase: hook for hook in hook_commands(workload, ctx) if hook.pod_bound and hook.phase != "restore"}
+    for phase in ("pre", "post"):
+        key = f"{phase}.hook.backup.velero.io/container"
+        if state.overwritten(key):
+            continue  # KubeVirt writes `compute` here; VM301 says so
+        entry = workload.pod_annotation(key)
+        if entry is None:
+            hook = commands.get(phase)
+            if hook is not None and hook.key.value.startswith(phase):
+                yield Hit(
+                    hook.key.span,
+                    f"{phase} hook has no {key}: Velero runs it in the pod's first container, which is `compute` "
+                    "today, but a webhook that prepends a sidecar would change that",
+                    hint=f"set {key}: {COMPUTE}",
+                    severity=Severity.INFO,
+                )
+            continue
+        name, value = entry
+        text = getattr(value, "value", None)
+        if isinstance(text, str) and text != COMPUTE:
+            yield Hit(
+                value.span,
+                f"{key} is {text!r}: virt-freezer and the launcher's socket are in the `compute` container, so "
+                f"Velero fails the hook with \"no such container\" (or runs it where it cannot work)",
+                hint=f"{key}: {COMPUTE}",
+            )
+
+
+def _freeze_calls(hook: HookCommand) -> list[FreezerCall]:
+    return freezer_calls(hook.value.value, hook.parsed)
+
+
+def unpaired_freeze(workload: Workload, ctx: CheckContext) -> Iterator[Hit]:
+    """A freeze needs its thaw: without one the guest stays frozen until the safety thaw (300s by default)."""
+    hooks = [hook for hook in hook_commands(workload, ctx) if hook.pod_bound and hook.phase != "restore"]
+    pre = next((h for h in hooks if h.key.value.startswith("pre.")), None) or next(
+        (h for h in hooks if h.phase == "pre"), None
+    )
+    post = next((h for h in hooks if h.phase == "post"), None)
+    freezes = pre is not None and any(call.args.freeze for call in _freeze_calls(pre))
+    thaws = post is not None and any(call.args.unfreeze and not call.args.freeze for call in _freeze_calls(post))
+    if freezes and post is None:
+        yield Hit(
+            pre.key.span,
+            f"{pre.key.value} freezes the guest but no post hook thaws it: the guest stays frozen until "
+            f"virt-freezer's safety thaw (after --unfreezeTimeoutSeconds, 300s by default){pre.note}",
+            hint="add post.hook.backup.velero.io/command with the same virt-freezer call and --unfreeze",
+        )
+    if thaws and pre is None:
+        yield Hit(
+            post.key.span,
+            f"{post.key.value} thaws the guest but no pre hook freezes it: the backup is only "
+            f"crash-consistent{post.note}",
+            hint="add pre.hook.backup.velero.io/command with the same virt-freezer call and --freeze",
+        )
+
+
+def freeze_phase_swapped(workload: Workload, ctx: CheckContext) -> Iterator[Hit]:
+    """The pre hook must freeze and the post hook thaw; with both flags virt-freezer freezes."""
+    for hook in hook_commands(workload, ctx):
+        if hook.phase == "restore":
+            continue
+        for call in _freeze_calls(hook):
+            args = call.args
+            flags = [use for use in args.uses if use.name in ("freeze", "unfreeze")]
+            if args.freeze and args.unfreeze:
+                use = flags[-1]
+                yield Hit(
+                    _use_span(ctx, hook, call, use.flag_index),
+                    f"{hook.key.value} gives both --freeze and --unfreeze: virt-freezer freezes (freeze wins)"
+                    + (", so this post hook freezes the guest again and nothing thaws it" if hook.phase == "post" else "")
+                    + hook.note,
+                    hint=f"keep only {'--freeze' if hook.phase == 'pre' else '--unfreeze'}",
+                )
+            elif hook.phase == "pre" and args.unfreeze:
+                yield Hit(
+                    _use_span(ctx, hook, call, flags[-1].flag_index),
+                    f"{hook.key.value} runs --unfreeze before the backup: the guest is not frozen during the "
+                    f"snapshot{hook.note}",
+                    hint="the pre hook freezes (--freeze), the post hook thaws (--unfreeze)",
+                )
+            elif hook.phase == "post" and args.freeze:
+                yield Hit(
+                    _use_span(ctx, hook, call, flags[-1].flag_index),
+                    f"{hook.key.value} runs --freeze after the backup: the guest stays frozen until the safety "
+                    f"thaw{hook.note}",
+                    hint="the pre hook freezes (--freeze), the post hook thaws (--unfreeze)",
+                )
+
+
+def _use_span(ctx: CheckContext, hook: HookCommand, call: FreezerCall, index: int, offset: int = 0,
+              length: int | None = None) -> Span:
+    if index >= len(call.positions):
+        return hook.value.span
+    start, end = call.positions[index]
+    if length is not None and end - start >= offset + length:
+        return span_in_value(ctx, hook.value, start + offset, start + offset + length)
+    return span_in_value(ctx, hook.value, start, end)
+
+
+def freezer_args(workload: Workload, ctx: CheckContext) -> Iterator[Hit]:
+    """virt-freezer's argv as its flag parser (spf13/pflag) sees it."""
+    kubevirt = ctx.settings.kubevirt
+    for hook in hook_commands(workload, ctx):
+        for call in _freeze_calls(hook):
+            yield from _program(ctx, hook, call)
+            args = call.args
+            if args.parse_error is not None:
+                index = args.error_index if args.error_index is not None else 0
+                yield Hit(
+                    _use_span(ctx, hook, call, index),
+                    f"virt-freezer exits 2 before doing anything: {args.parse_error}{hook.note}",
+                    hint="virt-freezer's flags are --freeze, --unfreeze, --name, --namespace, --unfreezeTimeoutSeconds",
+                )
+                continue
+            for flag in ("name", "namespace"):
+                use = last_use(args, flag)
+                if use is not None and use.value.startswith("-") and use.value_index != use.flag_index:
+                    yield Hit(
+                        _use_span(ctx, hook, call, use.value_index),
+                        f"--{flag} takes the next argument {use.value!r} as its value{hook.note}",
+                        hint=f"give --{flag} a value: --{flag} <the VM's {flag}>",
+                    )
+            if args.validation_error is not None:
+                yield Hit(
+                    hook.value.span,
+                    f"virt-freezer exits 1: {args.validation_error}{hook.note}",
+                    hint="pass --freeze or --unfreeze, and --name and --namespace with the VM's values",
+                )
+            timeout = last_use(args, "unfreezeTimeoutSeconds")
+            if timeout is None:
+                continue
+            span = _use_span(ctx, hook, call, timeout.value_index, timeout.value_offset, len(timeout.value))
+            if not kubevirt.has_unfreeze_timeout_flag:
+                yield Hit(span, f"--unfreezeTimeoutSeconds does not exist before KubeVirt 0.47 ({kubevirt}): "
+                          f"virt-freezer exits 2{hook.note}")
+            elif args.unfreeze_timeout_seconds is not None and args.unfreeze_timeout_seconds < 0:
+                yield Hit(
+                    span,
+                    f"--unfreezeTimeoutSeconds {args.unfreeze_timeout_seconds} is negative: the safety thaw fires "
+                    f"at once, so the guest is thawed right after the freeze{hook.note}",
+                    hint="leave it at the default 300, or give more seconds than the snapshot takes",
+                )
+            elif args.unfreeze_timeout_seconds == 0:
+                yield Hit(
+                    span,
+                    "--unfreezeTimeoutSeconds 0 turns the safety thaw off: if the thaw hook does not run (a failed "
+                    f"pre hook with on-error Fail skips it), the guest stays frozen{hook.note}",
+                    hint="leave it at the default 300",
+                    severity=Severity.WARNING,
+                )
+
+
+def _program(ctx: CheckContext, hook: HookCommand, call: FreezerCall) -> Iterator[Hit]:
+    if call.in_shell:
+        return
+    program = arguments(hook.value.value, hook.parsed)[0]
+    if program.text == FREEZER_PATH:
+        return
+    span = span_in_value(ctx, hook.value, program.start, program.end)
+    if program.text == "virt-freezer":
+        yield Hit(
+            span,
+            f"{hook.key.value} runs `virt-freezer` through a PATH lookup in the compute container{hook.note}",
+            hint=f"use the full path {FREEZER_PATH}",
+            severity=Severity.WARNING,
+        )
+    else:
+        yield Hit(
+            span,
+            f"{hook.key.value} runs {program.text!r}, but virt-freezer is at {FREEZER_PATH} in the virt-launcher "
+            f"image: the hook fails with \"no such file\"{hook.note}",
+            hint=f"use {FREEZER_PATH}",
+        )

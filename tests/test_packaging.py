@@ -1,0 +1,79 @@
+"""A real (non-editable) install of vmlint into a fresh virtual environment, run from outside the repository.
+
+The wheel must carry the rule catalogue as `lint/rules/*.yaml`: an installed vmlint has no source tree to fall
+back on. `--system-site-packages` reuses the runtime dependencies already installed, so only the build backend
+(hatchling) may have to be fetched.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from conftest import EXAMPLES, REPO, run_cli, tool_missing
+
+
+def _env() -> dict[str, str]:
+    drop = {"PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV", "GITHUB_ACTIONS", "PIP_REQUIRE_VIRTUALENV", "PIP_USER"}
+    env = {key: value for key, value in os.environ.items() if key not in drop}
+    env.update(NO_COLOR="1", PIP_DISABLE_PIP_VERSION_CHECK="1", PIP_NO_INPUT="1")
+    return env
+
+
+def _run(args: list[object], cwd: Path, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(a) for a in args], cwd=cwd, env=_env(), capture_output=True, text=True, timeout=timeout, check=False
+    )
+
+
+def test_installed_wheel_ships_and_uses_its_catalogue(tmp_path):
+    venv = tmp_path / "venv"
+    bindir = venv / ("Scripts" if os.name == "nt" else "bin")
+    try:
+        created = _run([sys.executable, "-m", "venv", "--system-site-packages", venv], cwd=tmp_path)
+    except (OSError, subprocess.SubprocessError) as err:
+        tool_missing(f"python -m venv cannot run: {err}")
+    if created.returncode != 0 or not (bindir / "pip").exists():
+        output = (created.stderr or created.stdout)[-500:]
+        tool_missing(f"python -m venv cannot create an environment with pip: {output}")
+    python, pip, vmlint = bindir / "python", bindir / "pip", bindir / "vmlint"
+    if _run([pip, "--version"], cwd=tmp_path).returncode != 0:
+        tool_missing("pip does not run inside a fresh virtual environment")
+
+    # From here on every failure is a packaging defect, not a missing tool.
+    install = _run([pip, "install", "--no-deps", REPO], cwd=tmp_path, timeout=240)
+    assert install.returncode == 0, f"pip install failed:\n{install.stdout[-3000:]}\n{install.stderr[-3000:]}"
+    assert vmlint.exists()
+
+    purelib = _run([python, "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"], tmp_path).stdout
+    purelib = Path(purelib.strip())
+    shipped = purelib / "lint" / "rules"
+    assert shipped.is_dir(), f"the wheel does not carry lint/rules (looked in {shipped})"
+    assert sorted(p.name for p in shipped.glob("*.yaml")) == sorted(p.name for p in (REPO / "rules").glob("*.yaml"))
+    probe = "import lint, lint.catalogue as c; print(lint.__file__); print(c.rules_directory())"
+    where = _run([python, "-c", probe], tmp_path)
+    assert where.returncode == 0, where.stderr
+    module, rules_dir = (Path(line) for line in where.stdout.splitlines())
+    assert module == purelib / "lint" / "__init__.py", "the installed package, not the source tree, must be imported"
+    assert rules_dir == shipped, f"the installed vmlint reads its rules from {rules_dir}"
+
+    text = _run([vmlint, "check", EXAMPLES], cwd=tmp_path)
+    assert text.returncode == 1, text.stderr
+    assert f"{EXAMPLES}/harvester-kb-published.yaml:15:137: VM001 [error] invalid YAML" in text.stdout
+    assert text.stdout.rstrip("\n").endswith("Found 16 findings (16 errors) in 6 files.")
+
+    installed = _run([vmlint, "check", "--format", "json", EXAMPLES], cwd=tmp_path)
+    assert installed.returncode == 1 and installed.stderr == ""
+    codes = {finding["code"] for finding in json.loads(installed.stdout)["findings"]}
+    assert codes == {"VM001", "VM004", "VM101", "VM102", "VM103", "VM201", "VM202", "VM203"}
+    source_tree = run_cli("check", "--format", "json", EXAMPLES, cwd=tmp_path)
+    assert json.loads(installed.stdout) == json.loads(source_tree.stdout)  # same tool, same answers
+
+    listing = _run([vmlint, "rules"], cwd=tmp_path)
+    assert listing.returncode == 0 and listing.stderr == ""
+    listed = [line.split()[0] for line in listing.stdout.splitlines()[1:]]
+    assert "VM001" in listed
+    assert listed == sorted(p.stem for p in (REPO / "rules").glob("*.yaml"))
