@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from lint.catalogue import builtin_catalogue
 from lint.settings import Settings
+from lint.versions import KubeVirt, parse_version
 from lint.discovery import InputFile
 from lint.engine import RunResult, run, select_rules
 from lint.findings import Finding
@@ -13,14 +16,18 @@ ANNOTATION_COLUMN = 9
 
 
 def lint_result(text: str | bytes, select: tuple[str, ...] = (), namespace: str | None = None,
-                path: str = "test.yaml") -> RunResult:
+                path: str = "test.yaml", kubevirt: str | None = None) -> RunResult:
     data = text.encode("utf-8") if isinstance(text, str) else text
     rules = select_rules(builtin_catalogue(), select)
-    return run([InputFile(path, None, data)], rules, Settings(namespace=namespace))
+    settings = Settings(namespace=namespace)
+    if kubevirt is not None:
+        settings = replace(settings, kubevirt=KubeVirt(parse_version(kubevirt)))
+    return run([InputFile(path, None, data)], rules, settings)
 
 
-def lint_text(text: str | bytes, select: tuple[str, ...] = (), namespace: str | None = None) -> list[Finding]:
-    result = lint_result(text, select, namespace)
+def lint_text(text: str | bytes, select: tuple[str, ...] = (), namespace: str | None = None,
+              kubevirt: str | None = None) -> list[Finding]:
+    result = lint_result(text, select, namespace, kubevirt=kubevirt)
     assert not result.errors, result.errors
     return result.findings
 
