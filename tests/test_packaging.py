@@ -63,7 +63,7 @@ def test_installed_wheel_ships_and_uses_its_catalogue(tmp_path):
     text = _run([vmlint, "check", EXAMPLES], cwd=tmp_path)
     assert text.returncode == 1, text.stderr
     assert f"{EXAMPLES}/harvester-kb-published.yaml:15:137: VM001 [error] invalid YAML" in text.stdout
-    assert text.stdout.rstrip("\n").endswith("Found 16 findings (16 errors) in 6 files.")
+    assert text.stdout.rstrip("\n").endswith("Found 21 findings (17 errors, 4 info) in 6 files.")
 
     installed = _run([vmlint, "check", "--format", "json", EXAMPLES], cwd=tmp_path)
     assert installed.returncode == 1 and installed.stderr == ""

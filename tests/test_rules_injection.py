@@ -177,3 +177,9 @@ def test_pool_hooks_on_the_vm_template_metadata_never_reach_the_pod() -> None:
 def test_other_groups_reusing_kubevirt_kind_names_are_ignored() -> None:
     text = "apiVersion: example.com/v1\nkind: VirtualMachinePool\nmetadata:\n  annotations:\n    " + BAD + "\n"
     assert lint_text(text) == []
+
+
+def test_a_negative_timeout_is_not_too_short_it_is_endless() -> None:
+    text = vm(FREEZE, THAW, *CONTAINERS, f'{PRE_TIMEOUT}: "-5s"')
+    codes = [f.code for f in lint_text(text) if f.code in ("VM106", "VM304")]
+    assert codes == ["VM106"]

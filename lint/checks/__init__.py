@@ -41,7 +41,7 @@ class CheckSpec:
 
 def registry() -> dict[str, CheckSpec]:
     """Every check by the name the catalogue uses."""
-    from lint.checks import commands, freeze, identity, injection, keys, structure
+    from lint.checks import commands, freeze, identity, injection, keys, structure, values
 
     return {
         "yaml-syntax": CheckSpec("file", structure.yaml_syntax),
@@ -67,4 +67,7 @@ def registry() -> dict[str, CheckSpec]:
         "skip-hooks-misplaced": CheckSpec("workload", injection.skip_hooks_misplaced),
         "freeze-disabled": CheckSpec("workload", injection.freeze_disabled),
         "pre-timeout-too-short": CheckSpec("workload", injection.pre_timeout_too_short),
+        "invalid-on-error": CheckSpec("workload", values.invalid_on_error),
+        "invalid-duration": CheckSpec("workload", values.invalid_duration),
+        "invalid-bool": CheckSpec("workload", values.invalid_bool),
     }

@@ -27,7 +27,7 @@ class HookCommand:
     key: Scalar
     value: Scalar
     parsed: ParsedCommand
-    note: str  # " (currently overwritten: …)" where KubeVirt writes its own value over this one, else ""
+    note: str  # " (overwritten by KubeVirt … today; …)" where KubeVirt writes its own value over this one, else ""
     pod_bound: bool  # in the annotations that reach the launcher pod (not a misplaced lookalike)
 
     @property
