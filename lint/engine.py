@@ -10,7 +10,7 @@ from lint.checks import CheckContext, CheckSpec, registry
 from lint.settings import Settings
 from lint.discovery import InputFile
 from lint.findings import Finding, Hit, Severity
-from lint.index import RunIndex, is_velero_object
+from lint.index import SECRET_HINT, RunIndex, is_velero_object
 from lint.loading import LoadedFile, load_file
 from lint.model import KubeObject, Workload
 
@@ -66,7 +66,8 @@ def run(inputs: Iterable[InputFile], rules: Sequence[Rule], settings: Settings) 
             raise SelectionError(f"rule {rule.code} names an unknown check {rule.check!r}")
         bound.append(_Bound(rule, checks[rule.check]))
     result = RunResult()
-    index = RunIndex()
+    inputs = list(inputs)
+    index = _secrets_index(inputs)
     deferred: list[LoadedFile] = []
     for item in inputs:
         try:
@@ -82,11 +83,28 @@ def run(inputs: Iterable[InputFile], rules: Sequence[Rule], settings: Settings) 
             index.add_workload(workload, settings)
         if any(is_velero_object(obj) for obj in loaded.objects):
             deferred.append(loaded)
-        result.findings.extend(_lint(loaded, bound, settings, ("file", "workload"), None, result.errors))
+        result.findings.extend(_lint(loaded, bound, settings, ("file", "workload"), index, result.errors))
     for loaded in deferred:
         result.findings.extend(_lint(loaded, bound, settings, ("velero",), index, result.errors))
     result.findings.sort(key=Finding.sort_key)
     return result
+
+
+def _secrets_index(inputs: Sequence[InputFile]) -> RunIndex:
+    """Index every Secret of the run before any check runs: a VM's cloud-init may live in another file.
+
+    Only files whose bytes mention a Secret kind are parsed here; unreadable ones are reported in the main pass.
+    """
+    index = RunIndex()
+    for item in inputs:
+        try:
+            data = item.read()
+        except OSError:
+            continue
+        if SECRET_HINT.search(data):
+            for obj in load_file(item.display, data, helm_template=item.helm_template).objects:
+                index.add_secret(obj)
+    return index
 
 
 def _targets(loaded: LoadedFile, scope: str) -> list[LoadedFile | Workload | KubeObject]:

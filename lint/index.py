@@ -5,15 +5,26 @@ Only small, derived facts are kept (never whole files), so a run over a large re
 
 from __future__ import annotations
 
+import base64
+import binascii
+import re
 from dataclasses import dataclass, field
 
 from lint.effective import hook_state
 from lint.model import KubeObject, Workload
 from lint.settings import Settings
-from lint.yamldoc import Scalar
+from lint.yamldoc import Mapping, Scalar
 
 VELERO_GROUP = "velero.io"
 VELERO_KINDS = ("Backup", "Schedule")
+_PHASE_OF_COMMAND = {
+    "pre.hook.backup.velero.io/command": "pre",
+    "hook.backup.velero.io/command": "pre",  # the legacy keys are a pre hook
+    "post.hook.backup.velero.io/command": "post",
+}
+
+# Files that may hold a Secret: a cheap test on the raw bytes, so the pre-pass parses almost nothing else.
+SECRET_HINT = re.compile(rb"kind:\s*[\"']?Secret\b")
 
 
 @dataclass(frozen=True)
@@ -24,12 +35,23 @@ class Launcher:
     name: str | None
     namespace: str | None
     labels: dict[str, str]
-    annotation_hooks: bool  # the pod carries pre/post annotation hooks (KubeVirt's or the user's)
+    hook_phases: frozenset[str]  # "pre"/"post": phases with an annotation hook (KubeVirt's or the user's)
+
+
+@dataclass(frozen=True)
+class SecretData:
+    """A Secret's string data (`data` base64-decoded, `stringData` as written), for cloud-init look-ups."""
+
+    namespace: str | None
+    name: str
+    values: dict[str, str]
+    undecodable: tuple[str, ...] = ()  # keys whose `data` is not valid base64 or not UTF-8
 
 
 @dataclass
 class RunIndex:
     launchers: list[Launcher] = field(default_factory=list)
+    secrets: dict[tuple[str | None, str], SecretData] = field(default_factory=dict)
 
     def add_workload(self, workload: Workload, settings: Settings) -> None:
         labels = {}
@@ -40,19 +62,36 @@ class RunIndex:
         name = workload.name.value if workload.name else None
         if name and workload.spec.vmi_names == "own":
             labels.setdefault("vm.kubevirt.io/name", name)
-        state = hook_state(workload, settings)
-        own_hooks = workload.pod_annotations is not None and any(
-            key.value.endswith("hook.backup.velero.io/command") for key, _ in workload.pod_annotations.mapping.entries()
-        )
-        self.launchers.append(
-            Launcher(
-                workload.kind,
-                name,
-                workload.namespace.value if workload.namespace else None,
-                labels,
-                state.injected or own_hooks,
-            )
-        )
+        phases = {"pre", "post"} if hook_state(workload, settings).injected else set()
+        for key, value in workload.pod_annotations.mapping.entries() if workload.pod_annotations else ():
+            if isinstance(value, Scalar) and value.value and key.value in _PHASE_OF_COMMAND:
+                phases.add(_PHASE_OF_COMMAND[key.value])  # an empty command is no hook at all
+        namespace = workload.namespace.value if workload.namespace else settings.namespace
+        self.launchers.append(Launcher(workload.kind, name, namespace, labels, frozenset(phases)))
+
+    def add_secret(self, obj: KubeObject) -> None:
+        name = obj.name
+        if obj.kind != "Secret" or obj.group != "" or not name:
+            return
+        values: dict[str, str] = {}
+        undecodable: list[str] = []
+        data = obj.node.get("data")
+        if isinstance(data, Mapping):
+            for key, value in data.entries():
+                if isinstance(value, Scalar):
+                    try:
+                        values[key.value] = base64.b64decode("".join(value.value.split()), validate=True).decode("utf-8")
+                    except (binascii.Error, ValueError):
+                        undecodable.append(key.value)
+        string_data = obj.node.get("stringData")
+        if isinstance(string_data, Mapping):  # the API server merges stringData over data
+            for key, value in string_data.entries():
+                if isinstance(value, Scalar):
+                    values[key.value] = value.value
+        self.secrets[(obj.namespace, name)] = SecretData(obj.namespace, name, values, tuple(undecodable))
+
+    def secret(self, namespace: str | None, name: str) -> SecretData | None:
+        return self.secrets.get((namespace, name))
 
 
 def is_velero_object(obj: KubeObject) -> bool:

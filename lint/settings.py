@@ -12,3 +12,4 @@ class Settings:
     namespace: str | None = None
     kubevirt: KubeVirt = field(default_factory=lambda: KubeVirt(KUBEVIRT_LATEST))
     velero: Velero = field(default_factory=lambda: Velero(VELERO_LATEST))
+    guest_agent_images: tuple[str, ...] = ()  # images known to ship the QEMU guest agent, beyond the rule's list

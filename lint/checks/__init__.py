@@ -22,7 +22,7 @@ class CheckContext:
     file: LoadedFile
     settings: Settings
     params: dict[str, Any] = field(default_factory=dict)
-    index: RunIndex | None = None  # facts from every file of the run: only for "velero" checks
+    index: RunIndex | None = None  # Secrets of every file; launcher pods only complete for "velero" checks
 
 
 FileCheck = Callable[[LoadedFile, CheckContext], Iterator[Hit]]
@@ -41,7 +41,7 @@ class CheckSpec:
 
 def registry() -> dict[str, CheckSpec]:
     """Every check by the name the catalogue uses."""
-    from lint.checks import commands, freeze, identity, injection, keys, structure, values
+    from lint.checks import backups, commands, freeze, identity, injection, keys, structure, values
 
     return {
         "yaml-syntax": CheckSpec("file", structure.yaml_syntax),
@@ -70,4 +70,7 @@ def registry() -> dict[str, CheckSpec]:
         "invalid-on-error": CheckSpec("workload", values.invalid_on_error),
         "invalid-duration": CheckSpec("workload", values.invalid_duration),
         "invalid-bool": CheckSpec("workload", values.invalid_bool),
+        "backup-hook-invalid": CheckSpec("velero", backups.backup_hook_invalid),
+        "backup-hook-never-runs": CheckSpec("velero", backups.backup_hook_never_runs),
+        "backup-hook-shadowed": CheckSpec("velero", backups.backup_hook_shadowed),
     }
