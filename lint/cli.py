@@ -13,34 +13,19 @@ import typer
 
 from lint import __version__
 from lint.catalogue import CatalogueError, Rule, builtin_catalogue
-from lint.settings import Settings
-from lint.discovery import DiscoveryError, discover
-from lint.engine import SelectionError, run, select_rules
-from lint.findings import Severity
-from lint.reporters import reporter
-from lint.versions import (
-    KUBEVIRT_LATEST,
-    VELERO_LATEST,
-    KubeVirt,
-    Velero,
-    VersionError,
-    kubevirt_for_harvester,
-    parse_version,
-)
+from lint.baseline import BaselineError
+from lint.config import ConfigError
+from lint.discovery import DiscoveryError
+from lint.engine import SelectionError
+from lint.reporters import FORMATS
+from lint.runner import EXIT_CLEAN, EXIT_USAGE, Request, UsageError, execute
+from lint.versions import KUBEVIRT_LATEST, VELERO_LATEST, VersionError
 
 app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
     help="Lint KubeVirt and Harvester VM manifests for Velero backup hooks that will silently fail.",
 )
-
-EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
-
-
-class OutputFormat(str, Enum):
-    text = "text"
-    json = "json"
-
 
 class FailOn(str, Enum):
     error = "error"
@@ -73,10 +58,13 @@ def _fail(message: str) -> typer.Exit:
 @app.command()
 def check(
     paths: Optional[List[str]] = typer.Argument(None, help="Files or directories to lint (default: .); - reads standard input."),
-    output_format: OutputFormat = typer.Option(OutputFormat.text, "--format", "-f", help="Output format."),
+    output_format: Optional[List[str]] = typer.Option(
+        None, "--format", "-f", help="Output format: text, json, sarif, github, junit (repeat with --output for several)."
+    ),
+    output: Optional[List[str]] = typer.Option(None, "--output", "-o", help="Write the matching --format to FILE."),
     select: Optional[List[str]] = typer.Option(None, help="Rule codes or prefixes to run (comma-separated)."),
     ignore: Optional[List[str]] = typer.Option(None, help="Rule codes or prefixes to skip (comma-separated)."),
-    fail_on: FailOn = typer.Option(FailOn.error, help="Lowest severity that fails the run."),
+    fail_on: Optional[FailOn] = typer.Option(None, help="Lowest severity that fails the run (default: error)."),
     namespace: Optional[str] = typer.Option(None, help="Namespace the manifests are applied to, where they set none."),
     kubevirt_version: Optional[str] = typer.Option(
         None, help=f"KubeVirt version of the target cluster (default: {KUBEVIRT_LATEST}, the newest vmlint knows)."
@@ -87,46 +75,51 @@ def check(
     harvester_version: Optional[str] = typer.Option(
         None, help="Harvester version of the target cluster: sets the KubeVirt version it ships."
     ),
+    config: Optional[str] = typer.Option(None, help="Configuration file (default: the closest .vmlint.yaml or pyproject.toml)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print findings only: no source lines, hints or summary."),
+    statistics: bool = typer.Option(False, help="Print the number of findings per rule."),
+    no_inline_suppressions: bool = typer.Option(
+        False, "--no-inline-suppressions", help="Ignore # vmlint: comments and vmlint.io/ignore annotations."
+    ),
+    baseline: Optional[str] = typer.Option(None, help="Report only findings that are not in this baseline file."),
+    write_baseline: Optional[str] = typer.Option(None, help="Record the findings of this run in a baseline file."),
     stdin_filename: Optional[str] = typer.Option(None, help="Name to report for standard input."),
 ) -> None:
     """Lint manifests."""
-    try:
-        rules = select_rules(builtin_catalogue(), _codes(select), _codes(ignore))
-        paths = paths or ["."]
-        stdin = sys.stdin.buffer.read() if "-" in paths else None
-        inputs = list(discover(paths, stdin=stdin, stdin_filename=stdin_filename))
-        settings = target_settings(namespace, kubevirt_version, velero_version, harvester_version)
-        result = run(inputs, rules, settings)
-    except (SelectionError, DiscoveryError, CatalogueError, VersionError) as err:
-        raise _fail(str(err)) from None
-    sys.stdout.write(reporter(output_format.value, quiet=quiet)(result))
-    for error in result.errors:
-        typer.echo(f"vmlint: error: {error}", err=True)
-    if result.errors:
-        raise typer.Exit(EXIT_USAGE)
-    threshold = Severity.parse(fail_on.value)
-    failed = any(finding.severity >= threshold for finding in result.findings)
-    raise typer.Exit(EXIT_FINDINGS if failed else EXIT_CLEAN)
-
-
-def target_settings(
-    namespace: str | None, kubevirt: str | None, velero: str | None, harvester: str | None
-) -> Settings:
-    """The cluster the manifests go to; a Harvester release implies its KubeVirt."""
-    kubevirt_version = parse_version(kubevirt) if kubevirt else None
-    if harvester:
-        shipped = kubevirt_for_harvester(harvester)
-        if kubevirt_version is not None and kubevirt_version != shipped:
-            raise VersionError(
-                f"--harvester-version {harvester} ships KubeVirt {shipped}, not {kubevirt_version}: give one of them"
-            )
-        kubevirt_version = shipped
-    return Settings(
+    request = Request(
+        paths=paths or ["."],
+        formats=_choices(output_format, FORMATS, "--format"),
+        outputs=list(output or ()),
+        select=_codes(select) if select else None,
+        ignore=_codes(ignore) if ignore else None,
+        fail_on=fail_on.value if fail_on else None,
         namespace=namespace,
-        kubevirt=KubeVirt(kubevirt_version or KUBEVIRT_LATEST),
-        velero=Velero(parse_version(velero) if velero else VELERO_LATEST),
+        kubevirt_version=kubevirt_version,
+        velero_version=velero_version,
+        harvester_version=harvester_version,
+        config=config,
+        quiet=quiet,
+        statistics=statistics,
+        inline_suppressions=False if no_inline_suppressions else None,
+        baseline=baseline,
+        write_baseline=write_baseline,
+        stdin_filename=stdin_filename,
     )
+    try:
+        code = execute(request, stdin=sys.stdin)
+    except (UsageError, ConfigError, SelectionError, DiscoveryError, CatalogueError, VersionError, BaselineError) as err:
+        raise _fail(str(err)) from None
+    except OSError as err:
+        raise _fail(f"{err.filename or ''}: {err.strerror or err}".lstrip(": ")) from None
+    raise typer.Exit(code)
+
+
+def _choices(values: Optional[List[str]], allowed: tuple[str, ...], option: str) -> list[str]:
+    chosen = [value.strip().lower() for value in values or ()]
+    for value in chosen:
+        if value not in allowed:
+            raise _fail(f"{option} {value!r} is not one of: {', '.join(allowed)}")
+    return chosen
 
 
 @app.command("rules")
@@ -179,13 +172,22 @@ def _indent(text: str) -> str:
 
 
 def main() -> None:
-    """Entry point: never a traceback, always a defined exit code."""
+    """Entry point: never a traceback, always a defined exit code, usage errors on one line."""
     try:
-        app(prog_name="vmlint")
+        code = app(prog_name="vmlint", standalone_mode=False)
+    except typer.Exit as done:
+        sys.exit(done.exit_code)
     except KeyboardInterrupt:
         sys.exit(130)
     except BrokenPipeError:
         sys.exit(EXIT_CLEAN)
-    except Exception as err:  # a defect: one line, exit 2
+    except Exception as err:
+        message = getattr(err, "format_message", None)
+        if callable(message):  # a usage error from the option parser (click, or the copy typer ships)
+            typer.echo(f"vmlint: error: {message()}", err=True)
+            sys.exit(EXIT_USAGE)
+        if type(err).__name__ == "Abort":
+            sys.exit(130)
         typer.echo(f"vmlint: internal error: {type(err).__name__}: {err}", err=True)
         sys.exit(EXIT_USAGE)
+    sys.exit(code if isinstance(code, int) else EXIT_CLEAN)

@@ -7,6 +7,7 @@ whatever git ignores. A file named explicitly is always linted: the user asked f
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -35,7 +36,16 @@ class InputFile:
         return self.path.read_bytes()
 
 
-def discover(paths: Sequence[str], stdin: bytes | None = None, stdin_filename: str | None = None) -> Iterator[InputFile]:
+def discover(
+    paths: Sequence[str],
+    stdin: bytes | None = None,
+    stdin_filename: str | None = None,
+    excludes: Sequence[re.Pattern[str]] = (),
+    root: Path | None = None,
+) -> Iterator[InputFile]:
+    """The files to lint, each once, in a stable order; `excludes` match paths relative to `root` (the
+    configuration's directory) and apply to files named on the command line too, so that pre-commit, which
+    names every changed file, honours them."""
     missing = [p for p in paths if p != "-" and not os.path.lexists(p)]
     if missing:
         raise DiscoveryError(f"no such file or directory: {missing[0]}")
@@ -50,14 +60,24 @@ def discover(paths: Sequence[str], stdin: bytes | None = None, stdin_filename: s
         if path.is_dir():
             for found in _walk(path):
                 key = found.resolve()
-                if key not in seen:
+                if key not in seen and not _excluded(key, excludes, root):
                     seen.add(key)
                     yield InputFile(_display(found), found, helm_template=in_helm_chart_templates(found))
         else:
             key = path.resolve()
-            if key not in seen:
+            if key not in seen and not _excluded(key, excludes, root):
                 seen.add(key)
                 yield InputFile(_display(path), path, helm_template=in_helm_chart_templates(path))
+
+
+def _excluded(path: Path, excludes: Sequence[re.Pattern[str]], root: Path | None) -> bool:
+    if not excludes:
+        return False
+    try:
+        relative = path.relative_to((root or Path.cwd()).resolve()).as_posix()
+    except ValueError:
+        return False
+    return any(pattern.fullmatch(relative) for pattern in excludes)
 
 
 def _display(path: Path) -> str:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from pathlib import Path
 
-from lint.catalogue import Catalogue, Rule
+from lint.catalogue import Catalogue, Rule, builtin_catalogue
 from lint.checks import CheckContext, CheckSpec, registry
 from lint.settings import Settings
 from lint.discovery import InputFile
@@ -13,6 +15,7 @@ from lint.findings import Finding, Hit, Severity
 from lint.index import SECRET_HINT, RunIndex, is_velero_object
 from lint.loading import LoadedFile, load_file
 from lint.model import KubeObject, Workload
+from lint.suppressions import Directive, directives, suppressed, unused
 
 
 class SelectionError(ValueError):
@@ -46,9 +49,30 @@ class RunResult:
     objects: int = 0
     workloads: int = 0
     errors: list[str] = field(default_factory=list)  # files that could not be read, internal errors
+    baseline_fixed: int = 0  # baseline entries that no finding matches any more
+    seconds: float = 0.0
 
     def count(self, severity: Severity) -> int:
         return sum(1 for finding in self.findings if finding.severity == severity)
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """How findings are filtered and graded: the configuration's and the command line's choices."""
+
+    severity: dict[str, Severity] = field(default_factory=dict)  # per rule code
+    per_file_ignores: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = ()  # on paths relative to `root`
+    root: Path | None = None
+    inline_suppressions: bool = True
+
+    def ignored_in(self, item: InputFile) -> tuple[str, ...]:
+        if not self.per_file_ignores or item.path is None:
+            return ()
+        try:
+            relative = item.path.resolve().relative_to((self.root or Path.cwd()).resolve()).as_posix()
+        except ValueError:
+            return ()
+        return tuple(code for pattern, codes in self.per_file_ignores if pattern.fullmatch(relative) for code in codes)
 
 
 @dataclass(frozen=True)
@@ -57,8 +81,12 @@ class _Bound:
     spec: CheckSpec
 
 
-def run(inputs: Iterable[InputFile], rules: Sequence[Rule], settings: Settings) -> RunResult:
-    """Lint every input. Velero Backup and Schedule objects are checked last, against facts from all files."""
+def run(
+    inputs: Iterable[InputFile], rules: Sequence[Rule], settings: Settings, options: RunOptions | None = None
+) -> RunResult:
+    """Lint every input. Velero Backup and Schedule objects are checked last, against facts from all files;
+    suppressions are applied once a file's findings are complete."""
+    options = options or RunOptions()
     checks = registry()
     bound = []
     for rule in rules:
@@ -69,6 +97,8 @@ def run(inputs: Iterable[InputFile], rules: Sequence[Rule], settings: Settings) 
     inputs = list(inputs)
     index = _secrets_index(inputs)
     deferred: list[LoadedFile] = []
+    per_file: dict[str, list[Finding]] = {}
+    suppressions: dict[str, list[Directive]] = {}
     for item in inputs:
         try:
             data = item.read()
@@ -83,11 +113,39 @@ def run(inputs: Iterable[InputFile], rules: Sequence[Rule], settings: Settings) 
             index.add_workload(workload, settings)
         if any(is_velero_object(obj) for obj in loaded.objects):
             deferred.append(loaded)
-        result.findings.extend(_lint(loaded, bound, settings, ("file", "workload"), index, result.errors))
+        ignored = options.ignored_in(item)
+        findings = _lint(loaded, bound, settings, ("file", "workload"), index, result.errors)
+        per_file[loaded.path] = [f for f in findings if not any(f.code.startswith(code) for code in ignored)]
+        if options.inline_suppressions:
+            suppressions[loaded.path] = directives(loaded)
     for loaded in deferred:
-        result.findings.extend(_lint(loaded, bound, settings, ("velero",), index, result.errors))
+        per_file[loaded.path].extend(_lint(loaded, bound, settings, ("velero",), index, result.errors))
+    enabled = {item.rule.code for item in bound}
+    for path, findings in per_file.items():
+        kept = [f for f in findings if not suppressed(suppressions.get(path, ()), f.code, f.line)]
+        kept.extend(_unused_suppressions(path, suppressions.get(path, ()), bound, enabled))
+        result.findings.extend(replace(f, severity=options.severity[f.code]) if f.code in options.severity else f
+                               for f in kept)
     result.findings.sort(key=Finding.sort_key)
     return result
+
+
+def _unused_suppressions(path: str, found: Sequence[Directive], bound: Sequence[_Bound], enabled: set[str]) -> list[Finding]:
+    rule = next((item.rule for item in bound if item.spec.scope == "suppression"), None)
+    if rule is None or not found:
+        return []
+    known = {item.code for item in builtin_catalogue()}
+    findings = []
+    for directive, code, why in unused(found, known, enabled):
+        span = directive.span
+        where = "the ignore annotation" if directive.kind == "annotation" else "this suppression"
+        findings.append(Finding(
+            path=path, line=span.line, column=span.column, end_line=span.end_line, end_column=span.end_column,
+            code=rule.code, rule=rule.name, severity=rule.severity,
+            message=f"{where} names {code}, but {why}", hint=f"remove {code} from it", kind=None, name=None,
+            namespace=None, source_line=directive.source_line,
+        ))
+    return findings
 
 
 def _secrets_index(inputs: Sequence[InputFile]) -> RunIndex:
@@ -112,6 +170,8 @@ def _targets(loaded: LoadedFile, scope: str) -> list[LoadedFile | Workload | Kub
         return [loaded]
     if scope == "workload":
         return list(loaded.workloads)
+    if scope == "suppression":
+        return []  # the engine reports unused suppressions itself, once every finding of the file is known
     return [obj for obj in loaded.objects if is_velero_object(obj)]
 
 
@@ -160,4 +220,5 @@ def _finding(loaded: LoadedFile, rule: Rule, hit: Hit, obj: KubeObject | None) -
         name=obj.name if obj else None,
         namespace=obj.namespace if obj else None,
         source_line=loaded.source.line_text(span.line) if loaded.source else "",
+        excerpt=loaded.source.text[span.start : min(span.end, span.start + 500)] if loaded.source else "",
     )

@@ -50,6 +50,7 @@ class Finding:
     name: str | None
     namespace: str | None
     source_line: str
+    excerpt: str = ""  # the offending text itself: what a baseline entry is keyed on, so line moves do not matter
 
     def sort_key(self) -> tuple[str, int, int, str]:
         return (self.path, self.line, self.column, self.code)

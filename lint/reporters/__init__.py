@@ -9,7 +9,10 @@ from lint.engine import RunResult
 Reporter = Callable[[RunResult], str]
 
 
-def reporter(name: str, quiet: bool = False) -> Reporter:
+FORMATS = ("text", "json")
+
+
+def reporter(name: str, quiet: bool = False, catalogue: object = None) -> Reporter:
     if name == "json":
         from lint.reporters.json import render
 

@@ -1,0 +1,158 @@
+"""One `vmlint check` run: configuration, discovery, the engine, the baseline, the reports, the exit code.
+
+The command line (lint/cli.py) only parses options into a Request; everything a run decides lives here, so it
+reads top to bottom in the order the data flows.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TextIO
+
+from lint.baseline import apply_baseline, read_baseline, write_baseline
+from lint.catalogue import builtin_catalogue
+from lint.config import Config, find_config, glob_regex, load_config
+from lint.discovery import discover
+from lint.engine import RunOptions, RunResult, run, select_rules
+from lint.findings import Severity
+from lint.reporters import reporter
+from lint.settings import Settings
+from lint.versions import KUBEVIRT_LATEST, VELERO_LATEST, KubeVirt, Velero, VersionError, kubevirt_for_harvester, parse_version
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+
+
+class UsageError(ValueError):
+    """Something the user asked for cannot be done: one line on standard error, exit 2."""
+
+
+@dataclass
+class Request:
+    """What the command line asked for; None means "not given" (the configuration file, then the default, decide)."""
+
+    paths: list[str] = field(default_factory=lambda: ["."])
+    formats: list[str] = field(default_factory=list)
+    outputs: list[str] = field(default_factory=list)
+    select: list[str] | None = None
+    ignore: list[str] | None = None
+    fail_on: str | None = None
+    namespace: str | None = None
+    kubevirt_version: str | None = None
+    velero_version: str | None = None
+    harvester_version: str | None = None
+    config: str | None = None
+    quiet: bool = False
+    statistics: bool = False
+    inline_suppressions: bool | None = None
+    baseline: str | None = None
+    write_baseline: str | None = None
+    stdin_filename: str | None = None
+
+
+def execute(request: Request, stdin: TextIO | None = None, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
+    stdout = stdout or sys.stdout
+    stderr = stderr or sys.stderr
+    started = time.monotonic()
+    config = _config(request)
+    catalogue = builtin_catalogue()
+    rules = select_rules(catalogue, _pick(request.select, config.get("select"), []), _pick(request.ignore, config.get("ignore"), []))
+    settings = target_settings(
+        _pick(request.namespace, config.get("namespace")),
+        _pick(request.kubevirt_version, config.get("kubevirt-version")),
+        _pick(request.velero_version, config.get("velero-version")),
+        _pick(request.harvester_version, config.get("harvester-version")),
+        tuple(config.get("guest-agent-images", ())),
+    )
+    options = RunOptions(
+        severity={code.upper(): Severity.parse(level) for code, level in config.get("severity", {}).items()},
+        per_file_ignores=tuple(
+            (glob_regex(pattern), tuple(code.upper() for code in codes))
+            for pattern, codes in config.get("per-file-ignores", {}).items()
+        ),
+        root=config.root,
+        inline_suppressions=_pick(request.inline_suppressions, config.get("inline-suppressions"), True),
+    )
+    data = stdin.buffer.read() if stdin is not None and "-" in request.paths else None
+    excludes = tuple(glob_regex(pattern) for pattern in config.get("exclude", ()))
+    inputs = list(discover(request.paths, stdin=data, stdin_filename=request.stdin_filename,
+                           excludes=excludes, root=config.root))
+    result = run(inputs, rules, settings, options)
+    if request.write_baseline:
+        count = write_baseline(Path(request.write_baseline), result.findings)
+        stderr.write(f"vmlint: wrote {count} finding{'s' if count != 1 else ''} to {request.write_baseline}\n")
+    if request.baseline:
+        result.findings, result.baseline_fixed = apply_baseline(result.findings, read_baseline(Path(request.baseline)))
+    result.seconds = time.monotonic() - started
+    _report(request, result, catalogue, stdout)
+    for error in result.errors:
+        stderr.write(f"vmlint: error: {error}\n")
+    if result.errors:
+        return EXIT_USAGE
+    threshold = Severity.parse(_pick(request.fail_on, config.get("fail-on"), "error"))
+    return EXIT_FINDINGS if any(f.severity >= threshold for f in result.findings) else EXIT_CLEAN
+
+
+def _pick(given, configured, default=None):  # type: ignore[no-untyped-def]
+    """The command line wins over the configuration file, which wins over the default."""
+    if given is not None:
+        return given
+    return configured if configured is not None else default
+
+
+def _config(request: Request) -> Config:
+    if request.config:
+        path = Path(request.config)
+        if not path.is_file():
+            raise UsageError(f"no such configuration file: {request.config}")
+        return load_config(path)
+    found = find_config(Path.cwd())
+    return load_config(found) if found else Config()
+
+
+def _report(request: Request, result: RunResult, catalogue, stdout: TextIO) -> None:  # type: ignore[no-untyped-def]
+    formats = request.formats or ["github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"]
+    if len(request.outputs) > len(formats):
+        raise UsageError("more --output files than --format options: give a --format for each --output")
+    to_stdout = formats[len(request.outputs):]
+    if len(to_stdout) > 1:
+        raise UsageError("only one format can go to standard output: give --output FILE for the others")
+    for name, output in zip(formats, request.outputs):
+        text = reporter(name, quiet=request.quiet, catalogue=catalogue)(result)
+        Path(output).write_text(text, encoding="utf-8")
+    for name in to_stdout:
+        text = reporter(name, quiet=request.quiet, catalogue=catalogue)(result)
+        stdout.write(text)
+
+
+def _color(stream: TextIO) -> bool:
+    """Colours only for a person at a terminal, and never with NO_COLOR set (no-color.org)."""
+    return "NO_COLOR" not in os.environ and hasattr(stream, "isatty") and stream.isatty()
+
+
+def target_settings(
+    namespace: str | None,
+    kubevirt: str | None,
+    velero: str | None,
+    harvester: str | None,
+    guest_agent_images: tuple[str, ...] = (),
+) -> Settings:
+    """The cluster the manifests go to; a Harvester release implies its KubeVirt."""
+    kubevirt_version = parse_version(kubevirt) if kubevirt else None
+    if harvester:
+        shipped = kubevirt_for_harvester(harvester)
+        if kubevirt_version is not None and kubevirt_version != shipped:
+            raise VersionError(
+                f"Harvester {harvester} ships KubeVirt {shipped}, not {kubevirt_version}: give one of the two versions"
+            )
+        kubevirt_version = shipped
+    return Settings(
+        namespace=namespace,
+        kubevirt=KubeVirt(kubevirt_version or KUBEVIRT_LATEST),
+        velero=Velero(parse_version(velero) if velero else VELERO_LATEST),
+        guest_agent_images=guest_agent_images,
+    )
+
