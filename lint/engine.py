@@ -16,6 +16,7 @@ from lint.index import SECRET_HINT, RunIndex, is_velero_object
 from lint.loading import LoadedFile, load_file
 from lint.model import KubeObject, Workload
 from lint.suppressions import Directive, directives, suppressed, unused
+from lint.yamldoc import Limits
 
 
 class SelectionError(ValueError):
@@ -64,6 +65,7 @@ class RunOptions:
     per_file_ignores: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = ()  # on paths relative to `root`
     root: Path | None = None
     inline_suppressions: bool = True
+    limits: Limits = field(default_factory=Limits)
 
     def ignored_in(self, item: InputFile) -> tuple[str, ...]:
         if not self.per_file_ignores or item.path is None:
@@ -95,7 +97,7 @@ def run(
         bound.append(_Bound(rule, checks[rule.check]))
     result = RunResult()
     inputs = list(inputs)
-    index = _secrets_index(inputs)
+    index = _secrets_index(inputs, options.limits)
     deferred: list[LoadedFile] = []
     per_file: dict[str, list[Finding]] = {}
     suppressions: dict[str, list[Directive]] = {}
@@ -105,7 +107,7 @@ def run(
         except OSError as err:
             result.errors.append(f"cannot read {item.display}: {err.strerror or err}")
             continue
-        loaded = load_file(item.display, data, helm_template=item.helm_template)
+        loaded = load_file(item.display, data, helm_template=item.helm_template, limits=options.limits)
         result.files += 1
         result.objects += len(loaded.objects)
         result.workloads += len(loaded.workloads)
@@ -148,7 +150,7 @@ def _unused_suppressions(path: str, found: Sequence[Directive], bound: Sequence[
     return findings
 
 
-def _secrets_index(inputs: Sequence[InputFile]) -> RunIndex:
+def _secrets_index(inputs: Sequence[InputFile], limits: Limits) -> RunIndex:
     """Index every Secret of the run before any check runs: a VM's cloud-init may live in another file.
 
     Only files whose bytes mention a Secret kind are parsed here; unreadable ones are reported in the main pass.
@@ -160,7 +162,7 @@ def _secrets_index(inputs: Sequence[InputFile]) -> RunIndex:
         except OSError:
             continue
         if SECRET_HINT.search(data):
-            for obj in load_file(item.display, data, helm_template=item.helm_template).objects:
+            for obj in load_file(item.display, data, helm_template=item.helm_template, limits=limits).objects:
                 index.add_secret(obj)
     return index
 

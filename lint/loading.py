@@ -14,7 +14,7 @@ from pathlib import Path
 from lint.model import KubeObject, Workload, objects_in, workload_of
 from lint.source import DecodeError, SourceText, decode
 from lint.velero import is_hook_like_key
-from lint.yamldoc import Document, Mapping, Node, Scalar, Span, load_documents
+from lint.yamldoc import Document, LimitProblem, Limits, Mapping, Node, Scalar, Span, load_documents
 from lint.yamlrepair import QuoteRepair, ShellWrapper, diagnose_heredoc, diagnose_stray_quote
 
 _TEMPLATE_MARKER = re.compile(r"\{\{|\{%")
@@ -39,6 +39,7 @@ class LoadedFile:
     objects: list[KubeObject] = field(default_factory=list)
     workloads: list[Workload] = field(default_factory=list)
     diagnoses: dict[int, QuoteRepair | ShellWrapper] = field(default_factory=dict)  # by document index
+    limit: LimitProblem | None = None  # the whole file is over a limit and was not parsed
 
     def object_at(self, start: int) -> KubeObject | None:
         """The innermost object whose node contains the file offset `start`."""
@@ -59,7 +60,11 @@ def in_helm_chart_templates(path: Path) -> bool:
     return False
 
 
-def load_file(display: str, data: bytes, helm_template: bool = False, use_c: bool = True) -> LoadedFile:
+def load_file(
+    display: str, data: bytes, helm_template: bool = False, use_c: bool = True, limits: Limits = Limits()
+) -> LoadedFile:
+    if len(data) > limits.file_bytes:
+        return LoadedFile(display, None, limit=LimitProblem("file size", limits.file_bytes, len(data), 1, 1))
     try:
         source = decode(data)
     except DecodeError as err:
@@ -68,7 +73,7 @@ def load_file(display: str, data: bytes, helm_template: bool = False, use_c: boo
     if helm_template:
         loaded.template = TemplateSkip(True, _first_marker(source, 0, len(source.text)), ())
         return loaded
-    loaded.documents = load_documents(source, use_c=use_c)
+    loaded.documents = load_documents(source, use_c=use_c, limits=limits)
     skipped = tuple(doc.index for doc in loaded.documents if _is_unrendered_template(source, doc))
     if skipped:
         first = loaded.documents[skipped[0]]

@@ -21,6 +21,7 @@ from lint.engine import RunOptions, RunResult, run, select_rules
 from lint.findings import Severity
 from lint.reporters import reporter
 from lint.settings import Settings
+from lint.yamldoc import Limits
 from lint.versions import KUBEVIRT_LATEST, VELERO_LATEST, KubeVirt, Velero, VersionError, kubevirt_for_harvester, parse_version
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
@@ -75,6 +76,7 @@ def execute(request: Request, stdin: TextIO | None = None, stdout: TextIO | None
         ),
         root=config.root,
         inline_suppressions=_pick(request.inline_suppressions, config.get("inline-suppressions"), True),
+        limits=_limits(config.get("limits", {})),
     )
     data = stdin.buffer.read() if stdin is not None and "-" in request.paths else None
     excludes = tuple(glob_regex(pattern) for pattern in config.get("exclude", ()))
@@ -94,6 +96,11 @@ def execute(request: Request, stdin: TextIO | None = None, stdout: TextIO | None
         return EXIT_USAGE
     threshold = Severity.parse(_pick(request.fail_on, config.get("fail-on"), "error"))
     return EXIT_FINDINGS if any(f.severity >= threshold for f in result.findings) else EXIT_CLEAN
+
+
+def _limits(configured: dict[str, int]) -> Limits:
+    names = {"file-size": "file_bytes", "scalar-size": "scalar_chars", "depth": "depth", "alias-expansion": "expanded_nodes"}
+    return Limits(**{names[key]: value for key, value in configured.items()})
 
 
 def _pick(given, configured, default=None):  # type: ignore[no-untyped-def]

@@ -88,7 +88,7 @@ class SourceText:
 
 
 def decode(data: bytes) -> SourceText:
-    """Decode file bytes the way a YAML 1.2 reader does: UTF-8 unless a byte-order mark says otherwise.
+    """Decode file bytes the way a YAML reader does: UTF-8 unless a byte-order mark says UTF-16 or UTF-32.
 
     Invalid UTF-8 raises DecodeError with the position of the first bad byte, so that the caller can report
     it as a finding at an exact place rather than crash or silently replace characters.
@@ -96,10 +96,11 @@ def decode(data: bytes) -> SourceText:
     for bom, encoding in _BOMS:
         if data.startswith(bom):
             return _decode(data[len(bom):], encoding, bom=True)
-    if len(data) >= 2 and data[0] == 0 and data[1] != 0:
-        return _decode(data, "utf-16-be", bom=False)
-    if len(data) >= 2 and data[0] != 0 and data[1] == 0 and not (len(data) >= 4 and data[2] == 0):
-        return _decode(data, "utf-16-le", bom=False)
+    nul = data.find(b"\0")
+    if nul >= 0:  # UTF-16/32 without a byte-order mark is legal YAML but never a manifest: this is binary
+        good = data[:nul].decode("utf-8", errors="replace")
+        where = SourceText(good).position(len(good))
+        raise DecodeError(f"the file is binary, not YAML (a NUL byte at offset {nul})", where.line, where.column)
     return _decode(data, "utf-8", bom=False)
 
 

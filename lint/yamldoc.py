@@ -16,9 +16,18 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Union
 
-from ruamel.yaml.composer import Composer
+from ruamel.yaml.composer import ComposerError
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
-from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
+from ruamel.yaml.events import (
+    AliasEvent,
+    DocumentStartEvent,
+    MappingEndEvent,
+    MappingStartEvent,
+    ScalarEvent,
+    SequenceEndEvent,
+    SequenceStartEvent,
+)
+from ruamel.yaml.nodes import ScalarNode
 from ruamel.yaml.parser import Parser
 from ruamel.yaml.reader import Reader
 from ruamel.yaml.resolver import VersionedResolver
@@ -155,6 +164,7 @@ class Document:
     root: Node | None = None
     syntax_error: SyntaxProblem | None = None
     duplicates: list[DuplicateKey] = field(default_factory=list)
+    limit: LimitProblem | None = None  # a hard cap was exceeded: the document was not built
 
 
 class _PositionResolver(VersionedResolver):
@@ -168,14 +178,14 @@ class _PositionResolver(VersionedResolver):
         return super().resolve(kind, value, implicit)
 
 
-class _PureComposer(Reader, Scanner, Parser, Composer, _PositionResolver):
+class _PureComposer(Reader, Scanner, Parser, _PositionResolver):
+    """The pure-Python parser, used for its events only (see _Builder)."""
+
     def __init__(self, stream: str) -> None:
         self.comment_handling = None
-        self.max_depth = 0  # no limit here: nesting is bounded by the converter, which does not recurse
         Reader.__init__(self, stream, loader=self)
         Scanner.__init__(self, loader=self)
         Parser.__init__(self, loader=self)
-        Composer.__init__(self, loader=self)
         _PositionResolver.__init__(self, None, self)
 
 
@@ -228,41 +238,59 @@ def split_documents(source: SourceText) -> list[tuple[int, int]]:
     return chunks
 
 
-def load_documents(source: SourceText, use_c: bool = True) -> list[Document]:
+@dataclass(frozen=True)
+class Limits:
+    """Hard caps that keep hostile input bounded in time and memory; exceeding one is a VM005 finding.
+
+    Nesting is built iteratively, so depth is a cap on what downstream tools survive, not on vmlint; alias
+    expansion is what a naive consumer (kubectl's converter) would materialise, counted without expanding.
+    """
+
+    file_bytes: int = 64 * 1024 * 1024
+    scalar_chars: int = 1024 * 1024
+    depth: int = 1000
+    expanded_nodes: int = 1_000_000
+
+
+@dataclass(frozen=True)
+class LimitProblem:
+    what: str  # "file size", "scalar size", "nesting depth", "alias expansion"
+    limit: int
+    found: int
+    line: int
+    column: int
+
+
+class _LimitExceeded(Exception):
+    def __init__(self, what: str, limit: int, found: int, index: int) -> None:
+        super().__init__(what)
+        self.what, self.limit, self.found, self.index = what, limit, found, index
+
+
+def load_documents(source: SourceText, use_c: bool = True, limits: Limits = Limits()) -> list[Document]:
     """Parse every document of a file, each on its own, with positions relative to the whole file."""
     documents: list[Document] = []
     for begin, end in split_documents(source):
         chunk = source.text[begin:end]
         first = source.position(begin).line
         last = source.position(max(begin, end - 1)).line
-        nodes, error = _compose(chunk, use_c)
-        if error is not None and use_c and _CParser is not None:
-            nodes, error = _compose(chunk, False)  # the pure parser words the error
-        if error is not None:
-            problem = _problem(error, source, begin)
-            documents.append(Document(len(documents), first, last, begin, end, syntax_error=problem))
+        builder = _Builder(source, begin, limits)
+        error = builder.run(chunk, use_c and _CParser is not None)
+        if isinstance(error, YAMLError) and use_c and _CParser is not None:
+            error = _Builder(source, begin, limits).run(chunk, False)  # the pure parser words the error
+        if isinstance(error, _LimitExceeded):
+            at = source.position(begin + error.index)
+            problem = LimitProblem(error.what, error.limit, error.found, at.line, at.column)
+            documents.append(Document(len(documents), first, last, begin, end, limit=problem))
             continue
-        for raw in nodes:
-            converter = _Converter(source, begin)
-            root = converter.convert(raw)
+        if error is not None:
+            documents.append(Document(len(documents), first, last, begin, end, syntax_error=_problem(error, source, begin)))
+            continue
+        for root in builder.roots:
             documents.append(
-                Document(len(documents), first, last, begin, end, root=root, duplicates=converter.duplicates)
+                Document(len(documents), first, last, begin, end, root=root, duplicates=builder.duplicates)
             )
     return documents
-
-
-def _compose(chunk: str, use_c: bool) -> tuple[list[object], YAMLError | None]:
-    composer = _CComposer(chunk) if use_c and _CParser is not None else _PureComposer(chunk)
-    nodes: list[object] = []
-    try:
-        while composer.check_node():
-            nodes.append(composer.get_node())
-    except YAMLError as err:
-        return nodes, err
-    finally:
-        if hasattr(composer, "dispose"):
-            composer.dispose()
-    return nodes, None
 
 
 def _problem(err: YAMLError, source: SourceText, offset: int) -> SyntaxProblem:
@@ -283,57 +311,123 @@ def _problem(err: YAMLError, source: SourceText, offset: int) -> SyntaxProblem:
     )
 
 
-class _Converter:
-    """Turns composed ruamel nodes into vmlint nodes, once per node even when aliases share it."""
+class _Builder:
+    """Builds vmlint nodes straight from parser events, without recursion.
 
-    def __init__(self, source: SourceText, offset: int) -> None:
+    The parsers' own composers recurse (ruamel.yaml's C composer overflows the C stack and crashes the
+    process on 100,000 nested brackets); events are a flat stream, so nesting costs a list entry here. An
+    alias is the anchored node itself, shared, never copied: alias "bombs" stay as small as their text, and
+    their expanded size is counted bottom-up to report them.
+    """
+
+    def __init__(self, source: SourceText, offset: int, limits: Limits) -> None:
         self.source = source
         self.offset = offset
+        self.limits = limits
+        self.roots: list[Node] = []
         self.duplicates: list[DuplicateKey] = []
-        self._done: dict[int, Node] = {}
+        self.mappings: list[Mapping] = []
+        self.anchors: dict[str, Node] = {}
+        self.sizes: dict[int, int] = {}  # expanded size of each collection
 
-    def span(self, raw: object) -> Span:
-        start = self.offset + raw.start_mark.index  # type: ignore[attr-defined]
-        end = self.offset + raw.end_mark.index  # type: ignore[attr-defined]
+    def run(self, chunk: str, use_c: bool) -> YAMLError | _LimitExceeded | None:
+        parser = _CComposer(chunk) if use_c else _PureComposer(chunk)
+        try:
+            self._consume(parser)
+        except (YAMLError, _LimitExceeded) as err:
+            return err
+        finally:
+            if hasattr(parser, "dispose"):
+                parser.dispose()
+        for mapping in self.mappings:
+            self._place_empty_values(mapping)
+            self._find_duplicates(mapping)
+        return None
+
+    def _span(self, start_mark: object, end_mark: object) -> Span:
+        start = self.offset + start_mark.index  # type: ignore[attr-defined]
+        end = self.offset + end_mark.index  # type: ignore[attr-defined]
         begin, stop = self.source.position(start), self.source.position(end)
         return Span(begin.line, begin.column, stop.line, stop.column, start, end)
 
-    def convert(self, raw: object) -> Node:
-        """Convert iteratively: documents may nest deeper than Python's recursion limit."""
-        root_holder: list[Node] = []
-        stack: list[tuple[object, list, int]] = [(raw, root_holder, -1)]
-        while stack:
-            item, target, slot = stack.pop()
-            known = self._done.get(id(item))
-            if known is not None:
-                _place(target, slot, known)
-                continue
-            tag = str(item.tag)  # type: ignore[attr-defined]
-            if isinstance(item, ScalarNode):
-                span = self.span(item)
-                if tag == PLAIN_TAG and _NON_SPECIFIC_TAG.match(self.source.text, span.start, span.end):
-                    tag = STR_TAG  # `! 30` is a string: the non-specific tag turns implicit typing off
-                node: Node = Scalar(item.value, tag, item.style or "", span)
-            elif isinstance(item, SequenceNode):
-                node = Sequence([None] * len(item.value), tag, bool(item.flow_style), self.span(item))  # type: ignore[list-item]
-                for i, child in enumerate(item.value):
-                    stack.append((child, node.items, i))
-            elif isinstance(item, MappingNode):
-                pairs: list = [[None, None] for _ in item.value]
-                node = Mapping(pairs, tag, bool(item.flow_style), self.span(item))
-                for i, (key, value) in enumerate(item.value):
-                    stack.append((key, pairs[i], 0))
-                    stack.append((value, pairs[i], 1))
-            else:  # pragma: no cover - the composer makes only these three
-                raise TypeError(type(item))
-            self._done[id(item)] = node
-            _place(target, slot, node)
-        for node in self._done.values():
-            if isinstance(node, Mapping):
-                node.pairs = [tuple(pair) for pair in node.pairs]  # type: ignore[misc]
-                self._place_empty_values(node)
-                self._find_duplicates(node)
-        return root_holder[0]
+    def _consume(self, parser: object) -> None:
+        stack: list[tuple[Node, object, str | None]] = []  # (collection, start mark, anchor)
+        pending_key: list[Node | None] = []  # per open mapping: the key waiting for its value
+        while parser.check_event():  # type: ignore[attr-defined]
+            event = parser.get_event()  # type: ignore[attr-defined]
+            if isinstance(event, ScalarEvent):
+                if len(event.value) > self.limits.scalar_chars:
+                    raise _LimitExceeded("scalar size", self.limits.scalar_chars, len(event.value), event.start_mark.index)
+                node: Node = Scalar(event.value, self._scalar_tag(event), event.style or "",
+                                    self._span(event.start_mark, event.end_mark))
+                self._anchor(event.anchor, node)
+                self._attach(stack, pending_key, node)
+            elif isinstance(event, (SequenceStartEvent, MappingStartEvent)):
+                if len(stack) >= self.limits.depth:
+                    raise _LimitExceeded("nesting depth", self.limits.depth, len(stack) + 1, event.start_mark.index)
+                tag = str(getattr(event, "ctag", None) or event.tag or "")
+                if isinstance(event, SequenceStartEvent):
+                    node = Sequence([], tag or "tag:yaml.org,2002:seq", bool(event.flow_style), None)  # type: ignore[arg-type]
+                else:
+                    node = Mapping([], tag or "tag:yaml.org,2002:map", bool(event.flow_style), None)  # type: ignore[arg-type]
+                    pending_key.append(None)
+                stack.append((node, event.start_mark, event.anchor))
+                self._anchor(event.anchor, node)
+            elif isinstance(event, (SequenceEndEvent, MappingEndEvent)):
+                node, start_mark, _ = stack.pop()
+                node.span = self._span(start_mark, event.end_mark)
+                if isinstance(node, Mapping):
+                    pending_key.pop()
+                    self.mappings.append(node)
+                self._size(node)
+                self._attach(stack, pending_key, node)
+            elif isinstance(event, AliasEvent):
+                target = self.anchors.get(event.anchor)
+                if target is None:
+                    raise ComposerError(None, None, f"found undefined alias {event.anchor!r}", event.start_mark)
+                if any(open_node is target for open_node, _, _ in stack):
+                    raise ComposerError(None, None, f"found recursive alias {event.anchor!r}", event.start_mark)
+                self._attach(stack, pending_key, target)
+            elif isinstance(event, DocumentStartEvent):
+                self.anchors = {}
+
+    def _scalar_tag(self, event: ScalarEvent) -> str:
+        tag = getattr(event, "ctag", None) or event.tag
+        if tag is None:
+            return PLAIN_TAG if event.implicit[0] else STR_TAG
+        tag = str(tag)
+        return STR_TAG if tag == "!" else tag  # a lone `!` turns implicit typing off: the value is a string
+
+    def _anchor(self, anchor: str | None, node: Node) -> None:
+        if anchor is not None:
+            self.anchors[anchor] = node
+
+    def _attach(self, stack: list, pending_key: list, node: Node) -> None:
+        if not stack:
+            self.roots.append(node)
+            root_size = self.sizes.get(id(node), 1)
+            if root_size > self.limits.expanded_nodes:
+                raise _LimitExceeded("alias expansion", self.limits.expanded_nodes, root_size, node.span.start - self.offset)
+            return
+        parent = stack[-1][0]
+        if isinstance(parent, Sequence):
+            parent.items.append(node)
+        elif pending_key[-1] is None:
+            pending_key[-1] = node
+        else:
+            parent.pairs.append((pending_key[-1], node))
+            pending_key[-1] = None
+
+    def _size(self, node: Node) -> None:
+        """Expanded size, counted without expanding: 1 + the children's sizes, aliases counted in full."""
+        if isinstance(node, Sequence):
+            children = node.items
+        else:
+            children = [part for pair in node.pairs for part in pair]  # type: ignore[union-attr]
+        total = 1 + sum(self.sizes.get(id(child), 1) for child in children)
+        self.sizes[id(node)] = min(total, self.limits.expanded_nodes + 1)
+        if total > self.limits.expanded_nodes:
+            raise _LimitExceeded("alias expansion", self.limits.expanded_nodes, total, node.span.start - self.offset)
 
     def _place_empty_values(self, mapping: Mapping) -> None:
         """Put an empty value just after its key's colon, as libyaml does (the pure parser puts it at the next
@@ -355,13 +449,6 @@ class _Converter:
                 self.duplicates.append(DuplicateKey(key, first[key.value]))
             else:
                 first[key.value] = key
-
-
-def _place(target: list, slot: int, node: Node) -> None:
-    if slot < 0:
-        target.append(node)
-    else:
-        target[slot] = node
 
 
 def source_slice(source: SourceText, node: Node) -> str:

@@ -52,6 +52,7 @@ def registry() -> dict[str, CheckSpec]:
         "yaml-syntax": CheckSpec("file", structure.yaml_syntax),
         "unused-suppression": CheckSpec("suppression", _reported_by_the_engine),
         "duplicate-key": CheckSpec("file", structure.duplicate_key),
+        "input-limit": CheckSpec("file", structure.input_limit),
         "template-skipped": CheckSpec("file", structure.template_skipped),
         "annotation-not-string": CheckSpec("workload", keys.annotation_not_string),
         "hook-not-on-pod": CheckSpec("workload", keys.hook_not_on_pod),

@@ -85,3 +85,16 @@ def template_skipped(file: LoadedFile, ctx: CheckContext) -> Iterator[Hit]:
             "lint the rendered output instead (for example `… | vmlint check -`)"
         )
     yield Hit(template.span, message)
+
+
+def input_limit(file: LoadedFile, ctx: CheckContext) -> Iterator[Hit]:
+    """What vmlint refused to build: hostile or absurd input must cost bounded time and memory."""
+    problems = [file.limit] if file.limit else [doc.limit for doc in file.documents if doc.limit]
+    for problem in problems:
+        scope = "the file was not parsed" if problem is file.limit else "this document was not linted"
+        yield Hit(
+            _point(problem.line, problem.column, file),
+            f"{problem.what} {problem.found:,} is over the limit of {problem.limit:,}: {scope}"
+            + (" (kubectl would have to expand every alias)" if problem.what == "alias expansion" else ""),
+            hint="raise the limit under `limits:` in .vmlint.yaml if this input is legitimate",
+        )
