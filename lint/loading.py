@@ -18,6 +18,14 @@ from lint.yamldoc import Document, LimitProblem, Limits, Mapping, Node, Scalar, 
 from lint.yamlrepair import QuoteRepair, ShellWrapper, diagnose_heredoc, diagnose_stray_quote
 
 _TEMPLATE_MARKER = re.compile(r"\{\{|\{%")
+# Only documents that mention one of these can matter to a rule beyond syntax: KubeVirt's and Harvester's
+# kinds, Velero's, Secrets (cloud-init user data), and vmlint's own annotations. The rest is syntax-checked
+# by libyaml without building anything (most of a GitOps repository is Deployments and ConfigMaps).
+_RELEVANT = re.compile(r"kubevirt\.io|velero\.io|harvesterhci\.io|kind:\s*[\"']?Secret\b|vmlint")
+
+
+def may_matter(text: str, start: int, end: int) -> bool:
+    return _RELEVANT.search(text, start, end) is not None
 
 
 @dataclass(frozen=True)
@@ -73,7 +81,7 @@ def load_file(
     if helm_template:
         loaded.template = TemplateSkip(True, _first_marker(source, 0, len(source.text)), ())
         return loaded
-    loaded.documents = load_documents(source, use_c=use_c, limits=limits)
+    loaded.documents = load_documents(source, use_c=use_c, limits=limits, relevant=may_matter)
     skipped = tuple(doc.index for doc in loaded.documents if _is_unrendered_template(source, doc))
     if skipped:
         first = loaded.documents[skipped[0]]

@@ -75,6 +75,10 @@ class SourceText:
         line = max(1, min(line, len(self._starts)))
         return min(self._starts[line - 1] + column - 1, len(self.text))
 
+    def is_line_start(self, index: int) -> bool:
+        found = bisect.bisect_left(self._starts, index)
+        return found < len(self._starts) and self._starts[found] == index
+
     def line_start(self, line: int) -> int:
         return self._starts[line - 1]
 

@@ -12,7 +12,7 @@ is the fallback and is also used to word syntax errors, so messages do not depen
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Union
 
@@ -201,9 +201,10 @@ def c_parser_available() -> bool:
     return _CParser is not None
 
 
-_DOC_START = re.compile(r"---(?=[ \t\r\n\x85\u2028\u2029]|$)")
-_DOC_END = re.compile(r"\.\.\.(?=[ \t\r\n\x85\u2028\u2029]|$)")
 _PREAMBLE = re.compile(r"\s*(?:[%#].*)?")
+
+
+_MARKER = re.compile(r"(?m)^(?:---|\.\.\.)(?=[ \t\r\n\x85\u2028\u2029]|$)")
 
 
 def split_documents(source: SourceText) -> list[tuple[int, int]]:
@@ -213,29 +214,35 @@ def split_documents(source: SourceText) -> list[tuple[int, int]]:
     so this text split is exact; it lets one document fail to parse without hiding the others. A chunk holding
     only directives, comments or blank lines is joined to the next, since directives belong to what follows.
     """
+    text = source.text
     cuts = [0]
-    for line in range(2, source.line_count + 1):
-        start = source.line_start(line)
-        if _DOC_START.match(source.text, start):
+    for match in _MARKER.finditer(text):
+        start = match.start()
+        if not source.is_line_start(start):
+            continue  # a marker after a line break YAML counts but the regular expression does not
+        if match.group() == "---":
             cuts.append(start)
-    for line in range(1, source.line_count + 1):
-        start = source.line_start(line)
-        if _DOC_END.match(source.text, start) and line < source.line_count:
-            cuts.append(source.line_start(line + 1))
-    cuts = sorted(set(cuts)) + [len(source.text)]
+        else:
+            following = source.position(start).line + 1
+            if following <= source.line_count:
+                cuts.append(source.line_start(following))
+    cuts = sorted(set(cuts)) + [len(text)]
     chunks: list[tuple[int, int]] = []
     pending = None
     for begin, end in zip(cuts, cuts[1:]):
         if pending is not None:
             begin = pending
             pending = None
-        body = source.text[begin:end]
-        if all(_PREAMBLE.fullmatch(line) for line in body.splitlines()) and end < len(source.text):
-            if any(line.lstrip().startswith("%") for line in body.splitlines()):
+        if end < len(text) and _only_preamble(text, begin, end):
+            if "%" in text[begin:end]:
                 pending = begin
                 continue
         chunks.append((begin, end))
     return chunks
+
+
+def _only_preamble(text: str, begin: int, end: int) -> bool:
+    return all(_PREAMBLE.fullmatch(line) for line in text[begin:end].splitlines())
 
 
 @dataclass(frozen=True)
@@ -267,16 +274,39 @@ class _LimitExceeded(Exception):
         self.what, self.limit, self.found, self.index = what, limit, found, index
 
 
-def load_documents(source: SourceText, use_c: bool = True, limits: Limits = Limits()) -> list[Document]:
-    """Parse every document of a file, each on its own, with positions relative to the whole file."""
+Relevance = Callable[[str, int, int], bool]  # (text, start, end) -> may this document matter to a rule?
+
+
+def load_documents(
+    source: SourceText, use_c: bool = True, limits: Limits = Limits(), relevant: Relevance | None = None
+) -> list[Document]:
+    """Parse every document of a file, each on its own, with positions relative to the whole file.
+
+    With `relevant`, documents that cannot matter to any rule are only checked for syntax, by libyaml in C
+    without building a Python object, and leave no Document behind unless they are broken.
+    """
+    use_c = use_c and _CParser is not None
+    chunks = split_documents(source)
+    if relevant is not None and use_c and not any(relevant(source.text, begin, end) for begin, end in chunks):
+        try:
+            _CComposer(source.text).raw_parse()
+            return []  # nothing anyone lints, and all of it parses
+        except YAMLError:
+            pass  # find the broken documents one by one
     documents: list[Document] = []
-    for begin, end in split_documents(source):
+    for begin, end in chunks:
         chunk = source.text[begin:end]
+        if relevant is not None and use_c and not relevant(source.text, begin, end):
+            try:
+                _CComposer(chunk).raw_parse()
+                continue
+            except YAMLError:
+                pass  # build it below, so that the error is worded and placed like any other
         first = source.position(begin).line
         last = source.position(max(begin, end - 1)).line
         builder = _Builder(source, begin, limits)
-        error = builder.run(chunk, use_c and _CParser is not None)
-        if isinstance(error, YAMLError) and use_c and _CParser is not None:
+        error = builder.run(chunk, use_c)
+        if isinstance(error, YAMLError) and use_c:
             error = _Builder(source, begin, limits).run(chunk, False)  # the pure parser words the error
         if isinstance(error, _LimitExceeded):
             at = source.position(begin + error.index)

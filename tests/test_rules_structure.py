@@ -86,8 +86,15 @@ def test_duplicate_keys_point_at_the_second_key() -> None:
 
 
 def test_quoted_and_plain_spellings_of_a_key_are_the_same_key_and_merges_are_not_duplicates() -> None:
-    text = "base: &b {x: 1}\nm:\n  a: 1\n  'a': 2\nn:\n  <<: *b\n  <<: *b\n  x: 2\n"
-    assert where(lint_text(text, select=CORE)) == [("VM002", 4, 3)]
+    text = "apiVersion: kubevirt.io/v1\nbase: &b {x: 1}\nm:\n  a: 1\n  'a': 2\nn:\n  <<: *b\n  <<: *b\n  x: 2\n"
+    assert where(lint_text(text, select=CORE)) == [("VM002", 5, 3)]
+
+
+def test_only_documents_that_can_matter_are_built() -> None:
+    """A ConfigMap's repeated key is not vmlint's business, but its broken syntax still is."""
+    config_map = "apiVersion: v1\nkind: ConfigMap\ndata:\n  a: 1\n  a: 2\n"
+    assert lint_text(config_map, select=CORE) == []
+    assert where(lint_text(config_map + "  b: [\n", select=CORE)) == [("VM001", 7, 1)]
 
 
 def test_pasted_manifests_without_a_separator() -> None:
