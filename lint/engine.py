@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -84,7 +84,11 @@ class _Bound:
 
 
 def run(
-    inputs: Iterable[InputFile], rules: Sequence[Rule], settings: Settings, options: RunOptions | None = None
+    inputs: Iterable[InputFile],
+    rules: Sequence[Rule],
+    settings: Settings,
+    options: RunOptions | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> RunResult:
     """Lint every input. Velero Backup and Schedule objects are checked last, against facts from all files;
     suppressions are applied once a file's findings are complete."""
@@ -101,7 +105,9 @@ def run(
     deferred: list[LoadedFile] = []
     per_file: dict[str, list[Finding]] = {}
     suppressions: dict[str, list[Directive]] = {}
-    for item in inputs:
+    for number, item in enumerate(inputs, start=1):
+        if progress is not None:
+            progress(number, len(inputs))
         try:
             data = item.read()
         except OSError as err:

@@ -82,7 +82,10 @@ def execute(request: Request, stdin: TextIO | None = None, stdout: TextIO | None
     excludes = tuple(glob_regex(pattern) for pattern in config.get("exclude", ()))
     inputs = list(discover(request.paths, stdin=data, stdin_filename=request.stdin_filename,
                            excludes=excludes, root=config.root))
-    result = run(inputs, rules, settings, options)
+    bar = _Progress(stderr, started) if _interactive(stderr) else None
+    result = run(inputs, rules, settings, options, progress=bar)
+    if bar is not None:
+        bar.clear()
     if request.write_baseline:
         count = write_baseline(Path(request.write_baseline), result.findings)
         stderr.write(f"vmlint: wrote {count} finding{'s' if count != 1 else ''} to {request.write_baseline}\n")
@@ -131,13 +134,37 @@ def _report(request: Request, result: RunResult, catalogue, stdout: TextIO) -> N
         text = reporter(name, quiet=request.quiet, catalogue=catalogue)(result)
         Path(output).write_text(text, encoding="utf-8")
     for name in to_stdout:
-        text = reporter(name, quiet=request.quiet, catalogue=catalogue)(result)
+        text = reporter(name, quiet=request.quiet, catalogue=catalogue, statistics=request.statistics,
+                        color=_color(stdout))(result)
         stdout.write(text)
+
+
+def _interactive(stream: TextIO) -> bool:
+    return hasattr(stream, "isatty") and stream.isatty()
 
 
 def _color(stream: TextIO) -> bool:
     """Colours only for a person at a terminal, and never with NO_COLOR set (no-color.org)."""
-    return "NO_COLOR" not in os.environ and hasattr(stream, "isatty") and stream.isatty()
+    return "NO_COLOR" not in os.environ and _interactive(stream)
+
+
+class _Progress:
+    """A one-line count on a terminal's standard error, shown only once a run has taken a second."""
+
+    def __init__(self, stream: TextIO, started: float) -> None:
+        self.stream, self.started, self.shown = stream, started, False
+
+    def __call__(self, number: int, total: int) -> None:
+        if time.monotonic() - self.started < 1.0 or (number % 25 and number != total):
+            return
+        self.shown = True
+        self.stream.write(f"\rvmlint: {number}/{total} files")
+        self.stream.flush()
+
+    def clear(self) -> None:
+        if self.shown:
+            self.stream.write("\r\033[K")
+            self.stream.flush()
 
 
 def target_settings(

@@ -68,7 +68,7 @@ def test_installed_wheel_ships_and_uses_its_catalogue(tmp_path):
     installed = _run([vmlint, "check", "--format", "json", EXAMPLES], cwd=tmp_path)
     assert installed.returncode == 1 and installed.stderr == ""
     codes = {finding["code"] for finding in json.loads(installed.stdout)["findings"]}
-    assert codes == {"VM001", "VM004", "VM101", "VM102", "VM103", "VM201", "VM202", "VM203"}
+    assert codes == {"VM001", "VM004", "VM101", "VM102", "VM103", "VM108", "VM201", "VM202", "VM203", "VM301"}
     source_tree = run_cli("check", "--format", "json", EXAMPLES, cwd=tmp_path)
     assert json.loads(installed.stdout) == json.loads(source_tree.stdout)  # same tool, same answers
 

@@ -22,13 +22,20 @@ Reporter = Callable[[RunResult], str]
 FORMATS = ("text", "json", "sarif", "github", "junit")
 
 
-def reporter(name: str, quiet: bool = False, catalogue: Catalogue | None = None) -> Reporter:
-    """The reporter for a format name in FORMATS. `quiet` only shortens `text`; `catalogue` (the built-in one
-    when None) gives SARIF its rule descriptions. An unknown name is a ValueError."""
+def reporter(
+    name: str,
+    quiet: bool = False,
+    catalogue: Catalogue | None = None,
+    statistics: bool = False,
+    color: bool = False,
+) -> Reporter:
+    """The reporter for a format name in FORMATS. `quiet`, `statistics` and `color` (a terminal) shape only
+    `text`; `catalogue` (the built-in one when None) gives SARIF its rule descriptions. An unknown name is a
+    ValueError."""
     if name == "text":
         from lint.reporters.text import render_text
 
-        return lambda result: render_text(result, quiet=quiet)
+        return lambda result: render_text(result, quiet=quiet, statistics=statistics, color=color)
     if name == "json":
         from lint.reporters.json import render
 

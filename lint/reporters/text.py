@@ -10,42 +10,68 @@ from lint.findings import Finding, Severity
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
 
 
-def printable(text: str) -> str:
-    """Control characters from a user's file are shown escaped, never sent to the terminal."""
-    return _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
+def printable(text: str, one_line: bool = False) -> str:
+    """Control characters from a user's file are shown escaped, never sent to the terminal; in a field that
+    must stay on one line (a path, a message), line breaks too, so no file name can fake another finding."""
+    escaped = _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
+    return escaped.replace("\r", "\\r").replace("\n", "\\n") if one_line else escaped
 
 
-def render_text(result: RunResult, quiet: bool = False) -> str:
+_COLORS = {Severity.ERROR: "\033[1;31m", Severity.WARNING: "\033[1;33m", Severity.INFO: "\033[1;36m"}
+_BOLD, _DIM, _RESET = "\033[1m", "\033[2m", "\033[0m"
+
+
+def render_text(result: RunResult, quiet: bool = False, statistics: bool = False, color: bool = False) -> str:
     lines: list[str] = []
     for finding in result.findings:
-        lines.append(headline(finding))
+        lines.append(headline(finding, color))
         if not quiet:
-            lines.extend(_context(finding))
+            lines.extend(_context(finding, color))
+    if statistics:
+        lines.extend(_statistics(result))
     if not quiet:
         if result.findings:
             lines.append("")
         lines.append(summary(result))
+        if result.baseline_fixed:
+            fixed = result.baseline_fixed
+            lines.append(f"{fixed} baseline {'entry no longer matches' if fixed == 1 else 'entries no longer match'} (fixed).")
+        if color:  # a person at a terminal: how much was read, and how long it took
+            lines.append(f"{_DIM}Checked {result.files} files, {result.objects} objects, {result.workloads} workloads "
+                         f"in {result.seconds:.2f}s.{_RESET}")
     return "\n".join(lines) + ("\n" if lines else "")
 
 
-def headline(finding: Finding) -> str:
-    return (
-        f"{printable(finding.path)}:{finding.line}:{finding.column}: {finding.code} [{finding.severity}] "
-        f"{printable(finding.message)}"
-    )
+def headline(finding: Finding, color: bool = False) -> str:
+    path, message = printable(finding.path, one_line=True), printable(finding.message, one_line=True)
+    if color:
+        return (
+            f"{_BOLD}{path}:{finding.line}:{finding.column}:{_RESET} {_COLORS[finding.severity]}{finding.code}{_RESET} "
+            f"[{finding.severity}] {message}"
+        )
+    return f"{path}:{finding.line}:{finding.column}: {finding.code} [{finding.severity}] {message}"
 
 
-def _context(finding: Finding) -> list[str]:
+def _statistics(result: RunResult) -> list[str]:
+    counts: dict[tuple[str, str], int] = {}
+    for finding in result.findings:
+        counts[(finding.code, finding.rule)] = counts.get((finding.code, finding.rule), 0) + 1
+    ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    return ([""] if result.findings else []) + [f"{count:>5}  {code}  {rule}" for (code, rule), count in ordered]
+
+
+def _context(finding: Finding, color: bool = False) -> list[str]:
     source = finding.source_line
     out = []
     if source or finding.column == 1:
         prefix = source[: finding.column - 1]
         width = max(1, (finding.end_column - finding.column) if finding.end_line == finding.line else 1)
         pad = "".join(ch if ch == "\t" else " " for ch in printable(prefix))
+        caret = "^" * min(width, max(1, len(source) - finding.column + 1))
         out.append(f"    {printable(source)}")
-        out.append(f"    {pad}{'^' * min(width, max(1, len(source) - finding.column + 1))}")
+        out.append(f"    {pad}{_COLORS[finding.severity] + caret + _RESET if color else caret}")
     if finding.hint:
-        out.append(f"    hint: {printable(finding.hint)}")
+        out.append(f"    hint: {printable(finding.hint, one_line=True)}")
     return out
 
 
