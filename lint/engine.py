@@ -192,18 +192,21 @@ def _lint(
     errors: list[str],
 ) -> list[Finding]:
     findings = []
-    for item in bound:
-        if item.spec.scope not in scopes:
-            continue
-        ctx = CheckContext(loaded, settings, item.rule.params, index)
-        for target in _targets(loaded, item.spec.scope):
-            try:
-                hits = list(item.spec.function(target, ctx))  # type: ignore[arg-type]
-            except Exception as err:  # a defect in a check must not cost the user the other findings
-                errors.append(f"internal error in {item.rule.code} on {loaded.path}: {type(err).__name__}: {err}")
-                continue
-            obj = target.obj if isinstance(target, Workload) else target if isinstance(target, KubeObject) else None
-            findings.extend(_finding(loaded, item.rule, hit, obj) for hit in hits)
+    active = [item for item in bound if item.spec.scope in scopes]
+    for scope in scopes:
+        for target in _targets(loaded, scope):
+            # target by target, all its rules together: what one rule parses, the next finds in the caches
+            for item in active:
+                if item.spec.scope != scope:
+                    continue
+                ctx = CheckContext(loaded, settings, item.rule.params, index)
+                try:
+                    hits = list(item.spec.function(target, ctx))  # type: ignore[arg-type]
+                except Exception as err:  # a defect in a check must not cost the user the other findings
+                    errors.append(f"internal error in {item.rule.code} on {loaded.path}: {type(err).__name__}: {err}")
+                    continue
+                obj = target.obj if isinstance(target, Workload) else target if isinstance(target, KubeObject) else None
+                findings.extend(_finding(loaded, item.rule, hit, obj) for hit in hits)
     return findings
 
 

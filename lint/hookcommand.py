@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import shlex
 from dataclasses import dataclass
+from functools import lru_cache
 
 from lint.freezer import FreezerArgs, parse_freezer_args
 from lint.velero import ParsedCommand
@@ -31,14 +32,15 @@ class Argument:
     end: int
 
 
-def arguments(value: str, parsed: ParsedCommand) -> list[Argument]:
+@lru_cache(maxsize=4096)
+def arguments(value: str, parsed: ParsedCommand) -> tuple[Argument, ...]:
     """The argv elements with their offsets: exact for JSON commands, the whole value otherwise.
 
     For a value that is not valid JSON, the double-quoted literals it contains are returned, so that what
     the author meant as arguments can still be pointed at.
     """
     if parsed.form not in ("json", "invalid-json"):
-        return [Argument(0, value, 0, len(value))]
+        return (Argument(0, value, 0, len(value)),)
     found = []
     for i, match in enumerate(_JSON_ELEMENT.finditer(value)):
         literal = match.group()
@@ -49,7 +51,7 @@ def arguments(value: str, parsed: ParsedCommand) -> list[Argument]:
         inner = literal[1:-1] if closed else literal[1:]
         text = parsed.argv[i] if parsed.form == "json" and i < len(parsed.argv) else inner
         found.append(Argument(i, text, match.start() + 1, match.start() + 1 + len(inner)))
-    return found
+    return tuple(found)
 
 
 def locate(argument: Argument, needle: str, after: int = 0) -> tuple[int, int]:
@@ -81,18 +83,19 @@ class FreezerCall:
     in_shell: bool
 
 
-def freezer_calls(value: str, parsed: ParsedCommand) -> list[FreezerCall]:
+@lru_cache(maxsize=4096)
+def freezer_calls(value: str, parsed: ParsedCommand) -> tuple[FreezerCall, ...]:
     argv = parsed.argv if parsed.form == "json" else ()
     if not argv:
-        return []
+        return ()
     elements = arguments(value, parsed)
     if _is_freezer(argv[0]):
         positions = tuple((a.start, a.end) for a in elements[1:])
-        return [FreezerCall(parse_freezer_args(argv[1:]), positions, in_shell=False)]
+        return (FreezerCall(parse_freezer_args(argv[1:]), positions, in_shell=False),)
     script = shell_script_index(argv)
     if script is None or "virt-freezer" not in argv[script]:
-        return []
-    return _calls_in_script(elements[script])
+        return ()
+    return tuple(_calls_in_script(elements[script]))
 
 
 def _calls_in_script(script: Argument) -> list[FreezerCall]:

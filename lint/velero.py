@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from functools import lru_cache
 from dataclasses import dataclass
 from typing import Literal
 
@@ -97,7 +98,9 @@ class ParsedCommand:
 _LEADING_INVISIBLE = re.compile(r"[\s\ufeff\u200b]+")
 
 
+@lru_cache(maxsize=4096)
 def parse_command(value: str) -> ParsedCommand:
+    """Memoised: every rule that reads a command asks for the same parse (a pure function of the text)."""
     if value == "":
         return ParsedCommand("empty", ())
     if value[0] == "[":

@@ -29,7 +29,7 @@ from ruamel.yaml.events import (
 )
 from ruamel.yaml.nodes import ScalarNode
 from ruamel.yaml.parser import Parser
-from ruamel.yaml.reader import Reader
+from ruamel.yaml.reader import Reader, ReaderError
 from ruamel.yaml.resolver import VersionedResolver
 from ruamel.yaml.scanner import Scanner
 from ruamel.yaml.tag import Tag
@@ -86,49 +86,60 @@ class Mapping:
     tag: str
     flow: bool
     span: Span
+    _effective: dict[str, tuple[Scalar, Node]] | None = field(default=None, repr=False)
 
     def entries(self) -> Iterator[tuple[Scalar, Node]]:
         """The effective string-keyed entries, as YAML-to-JSON conversion sees them.
 
         Merge keys (`<<`) are expanded, explicit keys win over merged ones, and of repeated keys the last wins,
-        which is what Kubernetes' YAML decoding keeps.
+        which is what Kubernetes' YAML decoding keeps. Computed once: nodes do not change after loading.
         """
-        seen: dict[str, tuple[Scalar, Node]] = {}
-        for key, value in _merged_pairs(self, set()):
-            if isinstance(key, Scalar):
-                seen.pop(key.value, None)
-                seen[key.value] = (key, value)
-        yield from seen.values()
+        yield from self._table().values()
 
     def get(self, key: str) -> Node | None:
-        entry = self.entry(key)
+        entry = self._table().get(key)
         return entry[1] if entry else None
 
     def entry(self, key: str) -> tuple[Scalar, Node] | None:
-        found = None
-        for k, v in self.entries():
-            if k.value == key:
-                found = (k, v)
-        return found
+        return self._table().get(key)
+
+    def _table(self) -> dict[str, tuple[Scalar, Node]]:
+        if self._effective is None:
+            table: dict[str, tuple[Scalar, Node]] = {}
+            for key, value in _merged_pairs(self, set()):
+                if isinstance(key, Scalar):
+                    table.pop(key.value, None)
+                    table[key.value] = (key, value)
+            self._effective = table
+        return self._effective
 
 
 Node = Union[Scalar, Sequence, Mapping]
 
 
-def _merged_pairs(mapping: Mapping, active: set[int]) -> list[tuple[Node, Node]]:
-    """Pairs of a mapping with `<<` merges applied: merged entries first, so explicit ones override them."""
-    if id(mapping) in active:
+_MERGE_DEPTH = 64  # merges of merges deeper than this are hostile input, not a manifest
+
+
+def _merged_pairs(mapping: Mapping, active: set[int], depth: int = 0) -> list[tuple[Node, Node]]:
+    """Pairs of a mapping with `<<` merges applied: merged entries first, so explicit ones override them.
+
+    Each merged mapping counts once however often it is merged, and cycles and absurd chains stop, so a
+    merge-key "bomb" costs no more than its text.
+    """
+    if id(mapping) in active or depth > _MERGE_DEPTH:
         return []
     active = active | {id(mapping)}
     merged: list[tuple[Node, Node]] = []
     own: list[tuple[Node, Node]] = []
+    done: set[int] = set()
     for key, value in mapping.pairs:
         if isinstance(key, Scalar) and key.is_plain and key.value == MERGE_KEY:
             sources = value.items if isinstance(value, Sequence) else [value]
             # In a sequence of merged mappings the earlier ones take precedence: add them last.
             for source in reversed(sources):
-                if isinstance(source, Mapping):
-                    merged.extend(_merged_pairs(source, active))
+                if isinstance(source, Mapping) and id(source) not in done:
+                    done.add(id(source))
+                    merged.extend(_merged_pairs(source, active, depth + 1))
         else:
             own.append((key, value))
     return merged + own
@@ -326,6 +337,12 @@ def load_documents(
 def _problem(err: YAMLError, source: SourceText, offset: int) -> SyntaxProblem:
     """The parser's words and marks, with positions from the file's own line table (parsers disagree on
     how to count a final line break; their character indexes agree)."""
+    if isinstance(err, ReaderError):  # a character YAML does not allow in a stream
+        where = source.position(offset + max(err.position, 0))
+        return SyntaxProblem(
+            f"unacceptable character #x{err.character:04x}: control characters are not allowed in YAML",
+            None, where.line, where.column, None, None,
+        )
     if not isinstance(err, MarkedYAMLError):
         return SyntaxProblem(str(err).strip(), None, source.position(offset).line, 1, None, None)
     mark = err.problem_mark or err.context_mark
@@ -361,13 +378,14 @@ class _Builder:
         self.sizes: dict[int, int] = {}  # expanded size of each collection
 
     def run(self, chunk: str, use_c: bool) -> YAMLError | _LimitExceeded | None:
-        parser = _CComposer(chunk) if use_c else _PureComposer(chunk)
+        parser = None
         try:
+            parser = _CComposer(chunk) if use_c else _PureComposer(chunk)  # the reader checks characters here
             self._consume(parser)
         except (YAMLError, _LimitExceeded) as err:
             return err
         finally:
-            if hasattr(parser, "dispose"):
+            if parser is not None and hasattr(parser, "dispose"):
                 parser.dispose()
         for mapping in self.mappings:
             self._place_empty_values(mapping)
