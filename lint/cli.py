@@ -84,6 +84,9 @@ def check(
     baseline: Optional[str] = typer.Option(None, help="Report only findings that are not in this baseline file."),
     write_baseline: Optional[str] = typer.Option(None, help="Record the findings of this run in a baseline file."),
     stdin_filename: Optional[str] = typer.Option(None, help="Name to report for standard input."),
+    fix: bool = typer.Option(False, "--fix", help="Apply safe fixes in place (standard input: print the fixed document)."),
+    unsafe_fixes: bool = typer.Option(False, "--unsafe-fixes", help="With --fix or --diff: unsafe fixes too."),
+    diff: bool = typer.Option(False, "--diff", help="Print the fixes as a unified diff; write nothing (exit 1 if any)."),
 ) -> None:
     """Lint manifests."""
     request = Request(
@@ -104,6 +107,9 @@ def check(
         baseline=baseline,
         write_baseline=write_baseline,
         stdin_filename=stdin_filename,
+        fix=fix,
+        unsafe_fixes=unsafe_fixes,
+        diff=diff,
     )
     try:
         code = execute(request, stdin=sys.stdin)

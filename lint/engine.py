@@ -51,6 +51,7 @@ class RunResult:
     workloads: int = 0
     errors: list[str] = field(default_factory=list)  # files that could not be read, internal errors
     baseline_fixed: int = 0  # baseline entries that no finding matches any more
+    fixed: int = 0  # findings fixed by --fix before this report
     seconds: float = 0.0
 
     def count(self, severity: Severity) -> int:
@@ -89,6 +90,7 @@ def run(
     settings: Settings,
     options: RunOptions | None = None,
     progress: Callable[[int, int], None] | None = None,
+    secrets: RunIndex | None = None,
 ) -> RunResult:
     """Lint every input. Velero Backup and Schedule objects are checked last, against facts from all files;
     suppressions are applied once a file's findings are complete."""
@@ -101,7 +103,7 @@ def run(
         bound.append(_Bound(rule, checks[rule.check]))
     result = RunResult()
     inputs = list(inputs)
-    index = _secrets_index(inputs, options.limits)
+    index = RunIndex(secrets=dict(secrets.secrets)) if secrets is not None else secrets_index(inputs, options.limits)
     deferred: list[LoadedFile] = []
     per_file: dict[str, list[Finding]] = {}
     suppressions: dict[str, list[Directive]] = {}
@@ -156,7 +158,7 @@ def _unused_suppressions(path: str, found: Sequence[Directive], bound: Sequence[
     return findings
 
 
-def _secrets_index(inputs: Sequence[InputFile], limits: Limits) -> RunIndex:
+def secrets_index(inputs: Sequence[InputFile], limits: Limits) -> RunIndex:
     """Index every Secret of the run before any check runs: a VM's cloud-init may live in another file.
 
     Only files whose bytes mention a Secret kind are parsed here; unreadable ones are reported in the main pass.
@@ -232,4 +234,5 @@ def _finding(loaded: LoadedFile, rule: Rule, hit: Hit, obj: KubeObject | None) -
         namespace=obj.namespace if obj else None,
         source_line=loaded.source.line_text(span.line) if loaded.source else "",
         excerpt=loaded.source.text[span.start : min(span.end, span.start + 500)] if loaded.source else "",
+        fix=hit.fix,
     )

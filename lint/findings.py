@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import IntEnum
 
+from lint.fixes import Fix
 from lint.yamldoc import Span
 
 
@@ -32,6 +33,7 @@ class Hit:
     message: str
     hint: str | None = None
     severity: Severity | None = None
+    fix: Fix | None = None
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,7 @@ class Finding:
     namespace: str | None
     source_line: str
     excerpt: str = ""  # the offending text itself: what a baseline entry is keyed on, so line moves do not matter
+    fix: Fix | None = None
 
     def sort_key(self) -> tuple[str, int, int, str]:
         return (self.path, self.line, self.column, self.code)

@@ -17,7 +17,9 @@ from lint.baseline import apply_baseline, read_baseline, write_baseline
 from lint.catalogue import builtin_catalogue
 from lint.config import Config, find_config, glob_regex, load_config
 from lint.discovery import discover
-from lint.engine import RunOptions, RunResult, run, select_rules
+from lint.discovery import InputFile
+from lint.engine import RunOptions, RunResult, run, secrets_index, select_rules
+from lint.fixer import WriteRefused, plan, write
 from lint.findings import Severity
 from lint.reporters import reporter
 from lint.settings import Settings
@@ -52,6 +54,9 @@ class Request:
     baseline: str | None = None
     write_baseline: str | None = None
     stdin_filename: str | None = None
+    fix: bool = False
+    unsafe_fixes: bool = False
+    diff: bool = False
 
 
 def execute(request: Request, stdin: TextIO | None = None, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
@@ -82,8 +87,16 @@ def execute(request: Request, stdin: TextIO | None = None, stdout: TextIO | None
     excludes = tuple(glob_regex(pattern) for pattern in config.get("exclude", ()))
     inputs = list(discover(request.paths, stdin=data, stdin_filename=request.stdin_filename,
                            excludes=excludes, root=config.root))
+    fixed = 0
+    if request.fix or request.diff:
+        fixed, inputs, changed = _fix(request, inputs, rules, settings, options, config, stdout, stderr)
+        if request.diff:
+            return EXIT_FINDINGS if changed else EXIT_CLEAN
+        if "-" in request.paths:
+            stdout = stderr  # the fixed document went to standard output: the report goes to standard error
     bar = _Progress(stderr, started) if _interactive(stderr) else None
     result = run(inputs, rules, settings, options, progress=bar)
+    result.fixed = fixed
     if bar is not None:
         bar.clear()
     if request.write_baseline:
@@ -99,6 +112,46 @@ def execute(request: Request, stdin: TextIO | None = None, stdout: TextIO | None
         return EXIT_USAGE
     threshold = Severity.parse(_pick(request.fail_on, config.get("fail-on"), "error"))
     return EXIT_FINDINGS if any(f.severity >= threshold for f in result.findings) else EXIT_CLEAN
+
+
+def _fix(request, inputs, rules, settings, options, config, stdout, stderr):  # type: ignore[no-untyped-def]
+    """Plan every file's fixes; show them (--diff) or apply them (--fix). Returns (fixed count, the inputs
+    to lint afterwards, whether anything would change)."""
+    secrets = secrets_index(inputs, options.limits)
+
+    def lint_one(item: InputFile) -> list:  # type: ignore[type-arg]
+        return run([item], rules, settings, options, secrets=secrets).findings
+
+    fixed, changed, after = 0, False, []
+    for item in inputs:
+        try:
+            data = item.read()
+        except OSError:
+            after.append(item)  # the lint pass reports it
+            continue
+        planned = plan(item, data, lint_one, request.unsafe_fixes)
+        if planned.refused:
+            stderr.write(f"vmlint: not fixing {item.display}: {planned.refused}\n")
+        if planned.fixed is None:
+            after.append(item)
+            continue
+        changed = True
+        if request.diff:
+            stdout.write(planned.diff())
+            continue
+        if item.path is None:  # standard input: the fixed document goes to standard output
+            stdout.buffer.write(planned.fixed) if hasattr(stdout, "buffer") else stdout.write(planned.fixed.decode())
+            after.append(InputFile(item.display, None, planned.fixed, item.helm_template))
+        else:
+            try:
+                write(planned, config.root if config.path else Path.cwd())
+            except (WriteRefused, OSError) as err:
+                stderr.write(f"vmlint: not fixing {item.display}: {err}\n")
+                after.append(item)
+                continue
+            after.append(item)
+        fixed += planned.applied
+    return fixed, after, changed
 
 
 def _limits(configured: dict[str, int]) -> Limits:

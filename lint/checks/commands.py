@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from lint.checks import CheckContext
 from lint.effective import hook_state
 from lint.findings import Hit
+from lint.fixes import Fix, fix_of, replace_in_value
 from lint.go_json import decode_string_slice
 from lint.hookcommand import arguments
 from lint.model import AnnotationMap, Workload
@@ -17,6 +18,8 @@ from lint.velero import COMMAND_KEYS, ParsedCommand, parse_command
 from lint.yamldoc import Scalar, Span, value_span
 
 _SMART_QUOTES = "\u201c\u201d\u2018\u2019\u201e\u201f\u00ab\u00bb"
+_SMART_DOUBLE = "\u201c\u201d\u201e\u201f"
+_STRAIGHTEN = str.maketrans({ch: '"' for ch in _SMART_DOUBLE})
 
 
 @dataclass(frozen=True)
@@ -67,7 +70,23 @@ def invalid_json(workload: Workload, ctx: CheckContext) -> Iterator[Hit]:
             f"{hook.key.value} starts with `[` but is not a JSON array of strings ({result.error}): Velero "
             f"runs the whole value as one program name, so the hook fails{hook.note}",
             hint=_json_hint(text, result.kind, index),
+            fix=_json_fix(ctx, hook.value),
         )
+
+
+def _json_fix(ctx: CheckContext, value: Scalar) -> Fix | None:
+    """Safe repairs only: the closing `]` alone is missing, or typographic quotes stand where `"` belong."""
+    source, text = ctx.file.source, value.value
+    if source is None:
+        return None
+    end = len(text.rstrip())
+    if decode_string_slice(text[:end] + "]" + text[end:]).error is None:
+        return fix_of("add the closing ]", replace_in_value(source, value, end, end, "]"))
+    straightened = text.translate(_STRAIGHTEN)
+    if straightened != text and decode_string_slice(straightened).error is None:
+        edits = [replace_in_value(source, value, i, i + 1, '"') for i, ch in enumerate(text) if ch in _SMART_DOUBLE]
+        return fix_of("replace typographic quotes with straight ones", *edits)
+    return None
 
 
 def _json_hint(text: str, kind: str, index: int) -> str:
@@ -91,11 +110,15 @@ def not_argv(workload: Workload, ctx: CheckContext) -> Iterator[Hit]:
         text = hook.value.value
         if hook.parsed.form == "leading-space":
             first = len(text) - len(text.lstrip())
+            fix = None
+            if ctx.file.source is not None:
+                fix = fix_of("remove the whitespace before [", replace_in_value(ctx.file.source, hook.value, 0, first, ""))
             yield Hit(
                 span_in_value(ctx, hook.value, 0, max(first, 1)),
                 f"{hook.key.value} has whitespace before `[`: Velero decodes JSON only when the first character "
                 f"is `[`, so it runs the whole value as one program name{hook.note}",
                 hint=f"remove the leading whitespace: {text.lstrip()}",
+                fix=fix,
             )
         elif hook.parsed.form == "plain" and any(ch.isspace() for ch in text.strip()):
             yield Hit(

@@ -14,6 +14,7 @@ from lint.checks import CheckContext
 from lint.checks.commands import HookCommand, hook_commands, span_in_value
 from lint.effective import hook_state
 from lint.findings import Hit, Severity
+from lint.fixes import Fix, fix_of, replace_in_value
 from lint.freezer import last_use
 from lint.hookcommand import FreezerCall, arguments, freezer_calls
 from lint.model import Workload
@@ -108,6 +109,7 @@ def freeze_phase_swapped(workload: Workload, ctx: CheckContext) -> Iterator[Hit]
                     f"{hook.key.value} runs --unfreeze before the backup: the guest is not frozen during the "
                     f"snapshot{hook.note}",
                     hint="the pre hook freezes (--freeze), the post hook thaws (--unfreeze)",
+                    fix=_swap(ctx, hook, call, flags, "--freeze"),
                 )
             elif hook.phase == "post" and args.freeze:
                 yield Hit(
@@ -115,7 +117,17 @@ def freeze_phase_swapped(workload: Workload, ctx: CheckContext) -> Iterator[Hit]
                     f"{hook.key.value} runs --freeze after the backup: the guest stays frozen until the safety "
                     f"thaw{hook.note}",
                     hint="the pre hook freezes (--freeze), the post hook thaws (--unfreeze)",
+                    fix=_swap(ctx, hook, call, flags, "--unfreeze"),
                 )
+
+
+def _swap(ctx: CheckContext, hook: HookCommand, call: FreezerCall, flags: list, wanted: str) -> Fix | None:  # type: ignore[type-arg]
+    """Rewrite the phase flag (unsafe: it changes what the hook does)."""
+    source = ctx.file.source
+    if source is None or call.in_shell or len(flags) != 1 or flags[0].value_index != flags[0].flag_index:
+        return None
+    start, end = call.positions[flags[0].flag_index]
+    return fix_of(f"use {wanted}", replace_in_value(source, hook.value, start, end, wanted), safety="unsafe")
 
 
 def _use_span(ctx: CheckContext, hook: HookCommand, call: FreezerCall, index: int, offset: int = 0,

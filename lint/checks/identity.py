@@ -7,18 +7,24 @@ freeze fail. A VM's VMI carries the VM's `metadata.name` and `metadata.namespace
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from lint.checks import CheckContext
 from lint.checks.commands import hook_commands, span_in_value
 from lint.effective import hook_state
 from lint.findings import Hit
+from lint.fixes import fix_of, replace_in_value
 from lint.freezer import last_use
 from lint.hookcommand import FreezerCall, arguments, freezer_calls, shell_script_index
 from lint.model import Workload
 from lint.placeholders import find_placeholder, meaning
 from lint.velero import is_hook_like_key, parse_command
 from lint.yamldoc import Mapping, Scalar, Sequence
+
+
+# The placeholders whose meaning is certain enough to fill in: `<VM Name>`, `[VM Namespace]` and the like.
+_NAME_PLACEHOLDER = re.compile(r"[<\[](?:vm|VM)?[ _-]?(?:name|Name|NAME|namespace|Namespace|NAMESPACE)[>\]]")
 
 
 def unreplaced_placeholder(workload: Workload, ctx: CheckContext) -> Iterator[Hit]:
@@ -71,13 +77,17 @@ def _placeholders_in_value(
             offset = argument.start + start if argument.end - argument.start == len(argument.text) else argument.start
             what = meaning(text)
             real = identity.get(what) if what else None
-            hint = None
+            hint, fix = None, None
             if real is not None and find_placeholder(real.value) is None:
                 hint = f"replace {text} with the {workload.kind}'s {what}: {real.value}"
+                if ctx.file.source is not None and _NAME_PLACEHOLDER.fullmatch(text):
+                    edit = replace_in_value(ctx.file.source, value, offset, offset + (end - start), real.value)
+                    fix = fix_of(f"replace {text} with {real.value}", edit)
             yield Hit(
                 span_in_value(ctx, value, offset, offset + (end - start)),
                 f"{key} still contains the placeholder {text!r}: it is passed literally, so the hook fails{note}",
                 hint=hint,
+                fix=fix,
             )
 
 
@@ -94,11 +104,17 @@ def _freezer_flag_hits(
                 continue
             if call.in_shell and any(ch in given for ch in "$`{}<>[]"):
                 continue  # computed by the shell at run time, or a placeholder the shell split into words
+            fix = None
+            start, end = call.positions[use.value_index]
+            if ctx.file.source is not None and not call.in_shell and end - start == len(use.value) + use.value_offset:
+                edit = replace_in_value(ctx.file.source, hook.value, start + use.value_offset, end, expected)
+                fix = fix_of(f"set --{flag} to {expected}", edit, safety="unsafe")
             yield Hit(
                 _value_span(ctx, hook.value, call, use.value_index, use.value_offset, len(given)),
                 f"virt-freezer --{flag} is {given!r} but the VMI's {flag} is {expected!r} ({source_of_expected}): "
                 f"virt-freezer looks for a domain that does not exist and the freeze fails{hook.note}",
                 hint=f"use --{flag} {expected}",
+                fix=fix,
             )
 
 

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 from lint.checks import CheckContext
 from lint.findings import Hit
+from lint.fixes import Edit, fix_of
 from lint.k8s_yaml import node_type
 from lint.model import AnnotationMap, Workload
 from lint.effective import SKIP_HOOKS_KEY, hook_state
@@ -55,11 +56,15 @@ def annotation_not_string(workload: Workload, ctx: CheckContext) -> Iterator[Hit
                     hint=f'write the value in quotes, for example {key.value}: "…"',
                 )
                 continue
+            fix = None
+            if kind in ("int", "float", "bool") and isinstance(value, Scalar) and value.is_plain:
+                fix = fix_of(f"quote {value.value}", Edit(value.span.start, value.span.end, f'"{value.value}"'))
             yield Hit(
                 value.span,
                 f"{key.value} is {_TYPE_WORDS[kind]}, not a string: annotation values must be strings, so the "
                 "API server rejects the whole object",
                 hint=f"quote it: {key.value}: {_quoted(value, ctx)}",
+                fix=fix,
             )
 
 

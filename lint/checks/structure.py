@@ -9,6 +9,9 @@ from lint.findings import Hit
 from lint.loading import LoadedFile
 from lint.yamldoc import Span
 from lint.yamlrepair import QuoteRepair, ShellWrapper
+from lint.fixes import Edit, Fix, fix_of
+from lint.go_json import decode_string_slice
+from lint.velero import COMMAND_KEYS
 
 
 def _point(line: int, column: int, file: LoadedFile) -> Span:
@@ -38,6 +41,7 @@ def yaml_syntax(file: LoadedFile, ctx: CheckContext) -> Iterator[Hit]:
                 f"invalid YAML: the {quote}-quoted value of {repair.key} is closed by this quote, so the "
                 f"`{stray}` after it is stray and kubectl rejects the whole document",
                 hint=f"remove the stray quote: {repair.key}: {repair.value}",
+                fix=_quote_fix(file, repair),
             )
             continue
         where = ""
@@ -54,6 +58,20 @@ def yaml_syntax(file: LoadedFile, ctx: CheckContext) -> Iterator[Hit]:
                 f"lint only the YAML between it and {diagnosis.marker}"
             )
         yield Hit(_point(problem.line, problem.column, file), f"invalid YAML: {problem.problem}{where}", hint=hint)
+
+
+def _quote_fix(file: LoadedFile, repair: QuoteRepair) -> Fix | None:
+    """Move the quote only where the repaired document parses (checked when diagnosed) and, for a command,
+    the value is then the JSON array of strings the author wrote."""
+    if file.source is None:
+        return None
+    if repair.key in COMMAND_KEYS:
+        inner = repair.value[1:-1]
+        value = inner.replace("''", "'") if repair.value.startswith("'") else inner
+        if not value.startswith("[") or decode_string_slice(value).error is not None:
+            return None
+    start = file.source.line_start(repair.line)
+    return fix_of("remove the stray quote", Edit(start, start + len(repair.original), repair.corrected))
 
 
 def duplicate_key(file: LoadedFile, ctx: CheckContext) -> Iterator[Hit]:

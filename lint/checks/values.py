@@ -20,6 +20,7 @@ from collections.abc import Iterable, Iterator
 from lint.checks import CheckContext
 from lint.effective import SKIP_HOOKS_KEY, hook_state
 from lint.findings import Hit, Severity
+from lint.fixes import fix_of, replace_in_value, replace_value
 from lint.go_duration import parse_duration
 from lint.go_strconv import parse_bool
 from lint.k8s_yaml import node_type
@@ -90,7 +91,9 @@ def invalid_on_error(workload: Workload, ctx: CheckContext) -> Iterator[Hit]:
             opening = f"{key} is empty: Velero treats it as unset and"
         else:
             opening = f"{key} is {_shown(text)}, not Fail or Continue: Velero silently replaces it with \"\" and"
-        yield Hit(value.span, f"{opening} {_empty_on_error(key, velero)}", hint=_on_error_hint(text))
+        hint = _on_error_hint(text)
+        fix = fix_of(f"write {hint}", replace_value(value, hint)) if hint in _ON_ERROR_VALUES else None
+        yield Hit(value.span, f"{opening} {_empty_on_error(key, velero)}", hint=hint, fix=fix)
 
 
 def _empty_on_error(key: str, velero: Velero) -> str:
@@ -136,10 +139,14 @@ def invalid_duration(workload: Workload, ctx: CheckContext) -> Iterator[Hit]:
                 if wait
                 else "Velero logs a warning and uses its 30s default"
             )
+            fix = None
+            if _UNITLESS_NUMBER.fullmatch(text) and ctx.file.source is not None:  # `30` means 30s: Velero's unit
+                fix = fix_of(f"write {text}s", replace_in_value(ctx.file.source, value, len(text), len(text), "s"))
             yield Hit(
                 value.span,
                 f"{key} is {_shown(text)}, which is not a Go duration ({parsed.error}): {effect}",
                 hint=_duration_hint(text),
+                fix=fix,
             )
         elif parsed.nanoseconds is not None and parsed.nanoseconds < 0:
             if wait:

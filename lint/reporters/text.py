@@ -33,6 +33,8 @@ def render_text(result: RunResult, quiet: bool = False, statistics: bool = False
         if result.findings:
             lines.append("")
         lines.append(summary(result))
+        if result.fixed:
+            lines.append(f"Fixed {result.fixed} finding{'s' if result.fixed != 1 else ''}.")
         if result.baseline_fixed:
             fixed = result.baseline_fixed
             lines.append(f"{fixed} baseline {'entry no longer matches' if fixed == 1 else 'entries no longer match'} (fixed).")
