@@ -103,15 +103,18 @@ def plan(item: InputFile, data: bytes, lint: Lint, unsafe: bool) -> Plan:
 
 
 SYNTAX = "VM001"
+# Fixes that make something readable at all: a document that now parses (VM001), a value that is now a
+# string (VM003). What they reveal is seen for the first time, not made worse.
+REVEALING = frozenset({SYNTAX, "VM003"})
 
 
 def _better(before: Sequence[Finding], after: Sequence[Finding], fixed: set[str]) -> bool:
     """Every code fixed is reported less often, nothing newly fails to parse, and no other rule gains a
-    finding, except in a document the fix made parse: what it holds is seen for the first time."""
+    finding, unless the fix made a document parse or a value a string."""
     old, new = Counter(f.code for f in before), Counter(f.code for f in after)
     if new[SYNTAX] > old[SYNTAX] or any(new[code] >= old[code] for code in fixed):
         return False
-    if new[SYNTAX] < old[SYNTAX]:
+    if fixed & REVEALING:
         return True
     return all(new[code] <= old[code] for code in new)
 
