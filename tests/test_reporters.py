@@ -203,6 +203,7 @@ EXAMPLE_REGIONS = {
         ("VM102", 15, 136, 15, 137, '"'),
         ("VM201", 19, 102, 19, 116, "[VM Namespace]"),
         ("VM201", 19, 130, 19, 139, "[VM Name]"),
+        ("VM402", 38, 24, 38, 43, "ubuntu-web-rootdisk"),
     ],
 }
 

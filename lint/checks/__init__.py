@@ -46,7 +46,7 @@ def _reported_by_the_engine(target: object, ctx: CheckContext) -> Iterator[Hit]:
 
 def registry() -> dict[str, CheckSpec]:
     """Every check by the name the catalogue uses."""
-    from lint.checks import backups, commands, freeze, identity, injection, keys, structure, values
+    from lint.checks import agent, backups, commands, freeze, identity, injection, keys, structure, values
 
     return {
         "yaml-syntax": CheckSpec("file", structure.yaml_syntax),
@@ -77,6 +77,11 @@ def registry() -> dict[str, CheckSpec]:
         "invalid-on-error": CheckSpec("workload", values.invalid_on_error),
         "invalid-duration": CheckSpec("workload", values.invalid_duration),
         "invalid-bool": CheckSpec("workload", values.invalid_bool),
+        "guest-agent-missing": CheckSpec("workload", agent.guest_agent_missing),
+        "guest-agent-unverifiable": CheckSpec("workload", agent.guest_agent_unverifiable),
+        "windows-vss": CheckSpec("workload", agent.windows_vss),
+        "cloud-config-invalid": CheckSpec("workload", agent.cloud_config_invalid),
+        "agent-install-not-enabled": CheckSpec("workload", agent.agent_install_not_enabled),
         "backup-hook-invalid": CheckSpec("velero", backups.backup_hook_invalid),
         "backup-hook-never-runs": CheckSpec("velero", backups.backup_hook_never_runs),
         "backup-hook-shadowed": CheckSpec("velero", backups.backup_hook_shadowed),
