@@ -1,0 +1,26 @@
+"""The atheris harness runs a bounded number of iterations in every test run (CI included) without a crash."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from conftest import REPO, cli_env, tool_missing
+
+
+def test_fuzz_harness_bounded_run(tmp_path: Path) -> None:
+    try:
+        import atheris  # noqa: F401
+    except ImportError:
+        tool_missing("atheris is not installed (pip install atheris): the bounded fuzzing run is skipped")
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    done = subprocess.run(
+        [sys.executable, str(REPO / "fuzz" / "fuzz_lint.py"), str(corpus), "-runs=400", "-seed=1",
+         f"-artifact_prefix={tmp_path}/"],
+        cwd=REPO, env=cli_env(), capture_output=True, text=True, timeout=600,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "Done 400 runs" in done.stderr
+    assert not list(tmp_path.glob("crash-*"))
