@@ -68,14 +68,27 @@ def builtin_catalogue() -> Catalogue:
     return load_catalogue(rules_directory())
 
 
-def load_catalogue(directory: Path) -> Catalogue:
-    from ruamel.yaml import YAML
+def _load_yaml(text: str) -> Any:
+    """Rule files are vmlint's own trusted data: a plain safe load, with libyaml where it is installed
+    (the start-up of every run reads the whole catalogue)."""
+    try:
+        from ruamel.yaml.cyaml import CSafeLoader
+    except ImportError:  # pragma: no cover - without the C extension
+        from ruamel.yaml import YAML
 
-    yaml = YAML(typ="safe")
+        return YAML(typ="safe", pure=True).load(text)
+    loader = CSafeLoader(text)
+    try:
+        return loader.get_single_data()
+    finally:
+        loader.dispose()
+
+
+def load_catalogue(directory: Path) -> Catalogue:
     rules = []
     for path in sorted(directory.glob("*.yaml")):
         try:
-            data = yaml.load(path.read_text(encoding="utf-8"))
+            data = _load_yaml(path.read_text(encoding="utf-8"))
         except Exception as err:  # any YAML or I/O error in a rule file is a catalogue error
             raise CatalogueError(f"{path}: cannot read rule: {err}") from None
         rules.append(_rule(data, path))
