@@ -87,6 +87,7 @@ def check(
     fix: bool = typer.Option(False, "--fix", help="Apply safe fixes in place (standard input: print the fixed document)."),
     unsafe_fixes: bool = typer.Option(False, "--unsafe-fixes", help="With --fix or --diff: unsafe fixes too."),
     diff: bool = typer.Option(False, "--diff", help="Print the fixes as a unified diff; write nothing (exit 1 if any)."),
+    jobs: Optional[int] = typer.Option(None, "--jobs", "-j", min=1, help="Processes for large runs (default: every core)."),
 ) -> None:
     """Lint manifests."""
     request = Request(
@@ -110,6 +111,7 @@ def check(
         fix=fix,
         unsafe_fixes=unsafe_fixes,
         diff=diff,
+        jobs=jobs,
     )
     try:
         code = execute(request, stdin=sys.stdin)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 
 from lint.catalogue import Catalogue, Rule, builtin_catalogue
@@ -12,7 +13,7 @@ from lint.checks import CheckContext, CheckSpec, registry
 from lint.settings import Settings
 from lint.discovery import InputFile
 from lint.findings import Finding, Hit, Severity
-from lint.index import SECRET_HINT, RunIndex, is_velero_object
+from lint.index import SECRET_HINT, Launcher, RunIndex, is_velero_object
 from lint.loading import LoadedFile, load_file
 from lint.model import KubeObject, Workload
 from lint.suppressions import Directive, directives, suppressed, unused
@@ -84,6 +85,21 @@ class _Bound:
     spec: CheckSpec
 
 
+@dataclass
+class FileOutcome:
+    """What linting one file leaves for the run: small, picklable, so worker processes can send it back."""
+
+    path: str
+    findings: list[Finding] = field(default_factory=list)
+    directives: list[Directive] = field(default_factory=list)
+    launchers: list[Launcher] = field(default_factory=list)
+    objects: int = 0
+    workloads: int = 0
+    has_velero: bool = False
+    read_error: str | None = None
+    errors: list[str] = field(default_factory=list)
+
+
 def run(
     inputs: Iterable[InputFile],
     rules: Sequence[Rule],
@@ -91,53 +107,94 @@ def run(
     options: RunOptions | None = None,
     progress: Callable[[int, int], None] | None = None,
     secrets: RunIndex | None = None,
+    jobs: int = 1,
 ) -> RunResult:
-    """Lint every input. Velero Backup and Schedule objects are checked last, against facts from all files;
-    suppressions are applied once a file's findings are complete."""
+    """Lint every input, on `jobs` processes for large runs (the order of the report does not depend on it).
+
+    Velero Backup and Schedule objects are checked last, against facts from all files; suppressions are
+    applied once a file's findings are complete."""
     options = options or RunOptions()
+    bound = bind(rules)
+    result = RunResult()
+    inputs = list(inputs)
+    index = (RunIndex(secrets=dict(secrets.secrets), kustomize=secrets.kustomize) if secrets is not None
+             else secrets_index(inputs, options.limits))
+    task = partial(lint_one, bound=bound, settings=settings, options=options, index=index)
+    outcomes: list[FileOutcome] = []
+    for number, outcome in enumerate(_map(task, inputs, jobs), start=1):
+        if progress is not None:
+            progress(number, len(inputs))
+        outcomes.append(outcome)
+    by_path = {item.display: item for item in inputs}
+    for outcome in outcomes:
+        if outcome.read_error:
+            result.errors.append(outcome.read_error)
+            continue
+        result.files += 1
+        result.objects += outcome.objects
+        result.workloads += outcome.workloads
+        result.errors.extend(outcome.errors)
+        index.launchers.extend(outcome.launchers)
+    for outcome in outcomes:
+        if outcome.has_velero:  # rare: read the file again rather than send its tree between processes
+            item = by_path[outcome.path]
+            loaded = load_file(item.display, item.read(), helm_template=item.helm_template, limits=options.limits)
+            outcome.findings.extend(_lint(loaded, bound, settings, ("velero",), index, result.errors))
+    enabled = {item.rule.code for item in bound}
+    for outcome in outcomes:
+        if outcome.read_error:
+            continue
+        kept = [f for f in outcome.findings if not suppressed(outcome.directives, f.code, f.line)]
+        kept.extend(_unused_suppressions(outcome.path, outcome.directives, bound, enabled))
+        result.findings.extend(replace(f, severity=options.severity[f.code]) if f.code in options.severity else f
+                               for f in kept)
+    result.findings.sort(key=Finding.sort_key)
+    return result
+
+
+def bind(rules: Sequence[Rule]) -> list[_Bound]:
     checks = registry()
     bound = []
     for rule in rules:
         if rule.check not in checks:
             raise SelectionError(f"rule {rule.code} names an unknown check {rule.check!r}")
         bound.append(_Bound(rule, checks[rule.check]))
-    result = RunResult()
-    inputs = list(inputs)
-    index = RunIndex(secrets=dict(secrets.secrets)) if secrets is not None else secrets_index(inputs, options.limits)
-    deferred: list[LoadedFile] = []
-    per_file: dict[str, list[Finding]] = {}
-    suppressions: dict[str, list[Directive]] = {}
-    for number, item in enumerate(inputs, start=1):
-        if progress is not None:
-            progress(number, len(inputs))
-        try:
-            data = item.read()
-        except OSError as err:
-            result.errors.append(f"cannot read {item.display}: {err.strerror or err}")
-            continue
-        loaded = load_file(item.display, data, helm_template=item.helm_template, limits=options.limits)
-        result.files += 1
-        result.objects += len(loaded.objects)
-        result.workloads += len(loaded.workloads)
-        for workload in loaded.workloads:
-            index.add_workload(workload, settings)
-        if any(is_velero_object(obj) for obj in loaded.objects):
-            deferred.append(loaded)
-        ignored = options.ignored_in(item)
-        findings = _lint(loaded, bound, settings, ("file", "workload"), index, result.errors)
-        per_file[loaded.path] = [f for f in findings if not any(f.code.startswith(code) for code in ignored)]
-        if options.inline_suppressions:
-            suppressions[loaded.path] = directives(loaded)
-    for loaded in deferred:
-        per_file[loaded.path].extend(_lint(loaded, bound, settings, ("velero",), index, result.errors))
-    enabled = {item.rule.code for item in bound}
-    for path, findings in per_file.items():
-        kept = [f for f in findings if not suppressed(suppressions.get(path, ()), f.code, f.line)]
-        kept.extend(_unused_suppressions(path, suppressions.get(path, ()), bound, enabled))
-        result.findings.extend(replace(f, severity=options.severity[f.code]) if f.code in options.severity else f
-                               for f in kept)
-    result.findings.sort(key=Finding.sort_key)
-    return result
+    return bound
+
+
+def _map(task: Callable[[InputFile], FileOutcome], inputs: list[InputFile], jobs: int) -> Iterator[FileOutcome]:
+    """In order, on one process or several; small runs stay on one (starting processes costs more)."""
+    if jobs <= 1 or len(inputs) < 2 * _CHUNK:
+        yield from map(task, inputs)
+        return
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        yield from pool.map(task, inputs, chunksize=_CHUNK)
+
+
+_CHUNK = 32
+
+
+def lint_one(item: InputFile, bound: Sequence[_Bound], settings: Settings, options: RunOptions, index: RunIndex) -> FileOutcome:
+    """Load and lint one file with the file and workload checks; Velero objects are checked later."""
+    try:
+        data = item.read()
+    except OSError as err:
+        return FileOutcome(item.display, read_error=f"cannot read {item.display}: {err.strerror or err}")
+    loaded = load_file(item.display, data, helm_template=item.helm_template, limits=options.limits)
+    outcome = FileOutcome(loaded.path, objects=len(loaded.objects), workloads=len(loaded.workloads))
+    local = RunIndex(secrets=index.secrets)
+    for workload in loaded.workloads:
+        local.add_workload(workload, settings)
+    outcome.launchers = local.launchers
+    outcome.has_velero = any(is_velero_object(obj) for obj in loaded.objects)
+    ignored = options.ignored_in(item)
+    findings = _lint(loaded, bound, settings, ("file", "workload"), index, outcome.errors)
+    outcome.findings = [f for f in findings if not any(f.code.startswith(code) for code in ignored)]
+    if options.inline_suppressions:
+        outcome.directives = directives(loaded)
+    return outcome
 
 
 def _unused_suppressions(path: str, found: Sequence[Directive], bound: Sequence[_Bound], enabled: set[str]) -> list[Finding]:
@@ -162,6 +219,7 @@ def secrets_index(inputs: Sequence[InputFile], limits: Limits) -> RunIndex:
     """Index every Secret of the run before any check runs: a VM's cloud-init may live in another file.
 
     Only files whose bytes mention a Secret kind are parsed here; unreadable ones are reported in the main pass.
+    Kustomizations are indexed here too (lint.kustomize): which `namespace:` applies to which file.
     """
     index = RunIndex()
     for item in inputs:
@@ -169,6 +227,7 @@ def secrets_index(inputs: Sequence[InputFile], limits: Limits) -> RunIndex:
             data = item.read()
         except OSError:
             continue
+        index.kustomize.add_input(item.display, item.path, data, limits)
         if SECRET_HINT.search(data):
             for obj in load_file(item.display, data, helm_template=item.helm_template, limits=limits).objects:
                 index.add_secret(obj)

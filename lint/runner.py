@@ -57,6 +57,7 @@ class Request:
     fix: bool = False
     unsafe_fixes: bool = False
     diff: bool = False
+    jobs: int | None = None  # None: every core
 
 
 def execute(request: Request, stdin: TextIO | None = None, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
@@ -95,7 +96,8 @@ def execute(request: Request, stdin: TextIO | None = None, stdout: TextIO | None
         if "-" in request.paths:
             stdout = stderr  # the fixed document went to standard output: the report goes to standard error
     bar = _Progress(stderr, started) if _interactive(stderr) else None
-    result = run(inputs, rules, settings, options, progress=bar)
+    jobs = request.jobs if request.jobs is not None else (os.cpu_count() or 1)
+    result = run(inputs, rules, settings, options, progress=bar, jobs=max(1, jobs))
     result.fixed = fixed
     if bar is not None:
         bar.clear()
