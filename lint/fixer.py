@@ -103,9 +103,10 @@ def plan(item: InputFile, data: bytes, lint: Lint, unsafe: bool) -> Plan:
 
 
 SYNTAX = "VM001"
-# Fixes that make something readable at all: a document that now parses (VM001), a value that is now a
-# string (VM003). What they reveal is seen for the first time, not made worse.
-REVEALING = frozenset({SYNTAX, "VM003"})
+# Fixes that make something readable or live at all: a document that now parses (VM001), a value that is
+# now a string (VM003), hooks moved to where they reach the pod (VM004). What they reveal is seen for the
+# first time, not made worse.
+REVEALING = frozenset({SYNTAX, "VM003", "VM004"})
 
 
 def _better(before: Sequence[Finding], after: Sequence[Finding], fixed: set[str]) -> bool:

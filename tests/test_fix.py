@@ -200,3 +200,31 @@ def test_fixing_is_idempotent_and_touches_only_its_spans(spelling, seconds, comm
     expected = text.replace(f"'{spelling}'", f"'{spelling.strip().capitalize()}'").replace(f'"{seconds}"', f'"{seconds}s"')
     assert once == expected.encode()
     assert {f.code for f in lint_text(once)} & {"VM105", "VM106"} == set()
+
+
+def test_unsafe_fix_adds_the_missing_thaw_mirroring_the_freeze(tmp_path: Path) -> None:
+    head = HEAD.replace("  namespace: prod\n", "  namespace: prod\n  annotations: {kubevirt.io/skip-backup-hooks: \"true\"}\n")
+    freeze = "        pre.hook.backup.velero.io/command: '[\"/usr/bin/virt-freezer\", \"--freeze\", \"--name\", \"web\", \"--namespace\", \"prod\"]'  # freeze\r\n"
+    text = (head.replace("\n", "\r\n") + "        pre.hook.backup.velero.io/container: compute\r\n" + freeze
+            + "        pre.hook.backup.velero.io/timeout: 90s\r\n")
+    assert fixed(tmp_path, text) == text.encode()  # safe fixes only: nothing
+    thaw = ("        post.hook.backup.velero.io/command: '[\"/usr/bin/virt-freezer\", \"--unfreeze\", \"--name\", \"web\", \"--namespace\", \"prod\"]'\r\n"
+            "        post.hook.backup.velero.io/container: compute\r\n")
+    assert fixed(tmp_path, text, "--unsafe-fixes") == text.replace(freeze, freeze + thaw).encode()
+
+
+def test_unsafe_fix_moves_hooks_to_the_pod_template(tmp_path: Path) -> None:
+    text = (
+        "apiVersion: kubevirt.io/v1\nkind: VirtualMachine\nmetadata:\n  name: web\n  namespace: prod\n  annotations:\n"
+        "    example.com/owner: team-a\n"
+        "    pre.hook.backup.velero.io/on-error: Continue  # keep going\n"
+        "spec:\n  template:\n    metadata:\n      annotations:\n        example.com/tier: gold\n    spec: {}\n"
+    )
+    expected = text.replace("    pre.hook.backup.velero.io/on-error: Continue  # keep going\n", "").replace(
+        "        example.com/tier: gold\n", "        example.com/tier: gold\n        pre.hook.backup.velero.io/on-error: Continue  # keep going\n")
+    assert fixed(tmp_path, text, "--unsafe-fixes") == expected.encode()
+
+
+def test_flow_style_annotations(tmp_path: Path) -> None:
+    text = HEAD.replace("      annotations:\n", "      annotations: {pre.hook.backup.velero.io/on-error: fail, x: 'y'}\n")
+    assert fixed(tmp_path, text) == text.replace("on-error: fail", "on-error: Fail").encode()

@@ -14,11 +14,11 @@ from lint.checks import CheckContext
 from lint.checks.commands import HookCommand, hook_commands, span_in_value
 from lint.effective import hook_state
 from lint.findings import Hit, Severity
-from lint.fixes import Fix, fix_of, replace_in_value
+from lint.fixes import Edit, Fix, fix_of, replace_in_value
 from lint.freezer import last_use
 from lint.hookcommand import FreezerCall, arguments, freezer_calls
 from lint.model import Workload
-from lint.yamldoc import Span
+from lint.yamldoc import Scalar, Span
 
 FREEZER_PATH = "/usr/bin/virt-freezer"
 COMPUTE = "compute"
@@ -76,6 +76,7 @@ def unpaired_freeze(workload: Workload, ctx: CheckContext) -> Iterator[Hit]:
             f"{pre.key.value} freezes the guest but no post hook thaws it: the guest stays frozen until "
             f"virt-freezer's safety thaw (after --unfreezeTimeoutSeconds, 300s by default){pre.note}",
             hint="add post.hook.backup.velero.io/command with the same virt-freezer call and --unfreeze",
+            fix=_partner(ctx, workload, pre, "post", "--freeze", "--unfreeze"),
         )
     if thaws and pre is None:
         yield Hit(
@@ -83,7 +84,38 @@ def unpaired_freeze(workload: Workload, ctx: CheckContext) -> Iterator[Hit]:
             f"{post.key.value} thaws the guest but no pre hook freezes it: the backup is only "
             f"crash-consistent{post.note}",
             hint="add pre.hook.backup.velero.io/command with the same virt-freezer call and --freeze",
+            fix=_partner(ctx, workload, post, "pre", "--unfreeze", "--freeze"),
         )
+
+
+def _partner(ctx: CheckContext, workload: Workload, hook: HookCommand, phase: str, flag: str, other: str) -> Fix | None:
+    """The missing hook, mirroring its partner: the same virt-freezer call with the other flag, the same
+    container, its own timeout (unsafe: it adds a hook). Only in block mappings, written after the partner's
+    own lines with the same indentation and line ending."""
+    source = ctx.file.source
+    value = hook.value
+    if source is None or value.span.line != value.span.end_line or value.style not in ("'", '"'):
+        return None
+    line = source.line_text(hook.key.span.line)
+    if hook.where.mapping.flow or not line[: hook.key.span.column - 1].isspace() and hook.key.span.column != 1:
+        return None
+    token = f'"{flag}"'
+    raw = source.text[value.span.start : value.span.end]
+    if raw.count(token) != 1:
+        return None
+    indent = line[: hook.key.span.column - 1]
+    start = source.line_start(hook.key.span.line)
+    ending = source.text[start + len(line) : start + len(line) + 2]
+    newline = "\r\n" if ending.startswith("\r\n") else "\n"
+    lines = [f"{indent}{phase}.hook.backup.velero.io/command: {raw.replace(token, f'{chr(34)}{other}{chr(34)}')}"]
+    container = workload.pod_annotation(f"{hook.phase}.hook.backup.velero.io/container")
+    if container is not None and isinstance(container[1], Scalar):
+        lines.append(f"{indent}{phase}.hook.backup.velero.io/container: {container[1].value}")
+    at = start + len(line)
+    if ending[:1] in ("\r", "\n"):
+        at += len(newline)
+        return fix_of(f"add the {phase} hook", Edit(at, at, newline.join(lines) + newline), safety="unsafe")
+    return fix_of(f"add the {phase} hook", Edit(at, at, newline + newline.join(lines)), safety="unsafe")
 
 
 def freeze_phase_swapped(workload: Workload, ctx: CheckContext) -> Iterator[Hit]:

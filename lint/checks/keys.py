@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from lint.checks import CheckContext
 from lint.findings import Hit
-from lint.fixes import Edit, fix_of
+from lint.fixes import Edit, Fix, fix_of
 from lint.k8s_yaml import node_type
 from lint.model import AnnotationMap, Workload
 from lint.effective import SKIP_HOOKS_KEY, hook_state
@@ -96,6 +96,7 @@ def hook_not_on_pod(workload: Workload, ctx: CheckContext) -> Iterator[Hit]:
                 f"{key.value} on {amap.path} never reaches the virt-launcher pod: Velero reads hooks from pods "
                 f"only, and {why}",
                 hint=f"move it to {target}",
+                fix=_move(ctx, amap, workload.pod_annotations, key),
             )
 
 
@@ -159,3 +160,39 @@ def legacy_hook_keys(workload: Workload, ctx: CheckContext) -> Iterator[Hit]:
             f"pre.hook.backup.velero.io/command, and {why}",
             hint=f"use {key.value.replace('hook.backup.velero.io/', 'pre.hook.backup.velero.io/', 1)}",
         )
+
+
+def _move(ctx: CheckContext, source_map: AnnotationMap, target: AnnotationMap | None, key: Scalar) -> Fix | None:
+    """Cut the entry's line and append it to the pod-bound annotations (unsafe: the hook becomes live).
+
+    Only one-line entries of block mappings move, and only into pod-bound annotations that already exist as a
+    block mapping; the entry keeps its text and takes the target's indentation and the file's line ending.
+    """
+    source = ctx.file.source
+    if source is None or target is None or source_map.mapping.flow or target.mapping.flow or not target.mapping.pairs:
+        return None
+    entry = source_map.mapping.entry(key.value)
+    if entry is None or entry[1].span.end_line != key.span.line and not (
+        entry[1].span.end_line == key.span.line + 1 and entry[1].span.end_column == 1
+    ):
+        return None
+    line = source.line_text(key.span.line)
+    if line[: key.span.column - 1].strip():
+        return None  # not alone on its line
+    start = source.line_start(key.span.line)
+    end = source.line_start(key.span.line + 1) if key.span.line < source.line_count else len(source.text)
+    newline = source.text[start + len(line) : end] or "\n"
+    last_key, last_value = target.mapping.pairs[-1]
+    target_line = source.line_text(last_key.span.line)
+    indent = target_line[: last_key.span.column - 1]
+    if indent.strip() or last_value.span.end_line > last_key.span.line + (1 if last_value.span.end_column == 1 else 0):
+        return None
+    after = source.line_start(last_key.span.line) + len(target_line)
+    after_end = after + len(source.text[after : after + 2]) if source.text[after : after + 1] in ("\r", "\n") else after
+    if source.text[after : after + 2] == "\r\n":
+        after_end = after + 2
+    elif source.text[after : after + 1] in ("\r", "\n"):
+        after_end = after + 1
+    moved = indent + line[key.span.column - 1 :].rstrip("\r\n")
+    insertion = Edit(after_end, after_end, moved + newline) if after_end > after else Edit(after, after, newline + moved)
+    return fix_of(f"move {key.value} to {target.path}", Edit(start, end, ""), insertion, safety="unsafe")
