@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 
 from lint.effective import hook_state
+from lint.kustomize import KustomizeIndex
 from lint.model import KubeObject, Workload
 from lint.settings import Settings
 from lint.yamldoc import Mapping, Scalar
@@ -52,6 +53,7 @@ class SecretData:
 class RunIndex:
     launchers: list[Launcher] = field(default_factory=list)
     secrets: dict[tuple[str | None, str], SecretData] = field(default_factory=dict)
+    kustomize: KustomizeIndex = field(default_factory=KustomizeIndex)  # namespaces kustomizations set
 
     def add_workload(self, workload: Workload, settings: Settings) -> None:
         labels = {}

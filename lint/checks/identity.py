@@ -136,7 +136,10 @@ def freezer_namespace_mismatch(workload: Workload, ctx: CheckContext) -> Iterato
     if workload.spec.vmi_names == "instances":
         return  # a template's VMs are created in whatever namespace their creator picks
     namespace = workload.namespace
-    if namespace is not None:
+    applied = kustomization_namespace(workload, ctx)
+    if applied is not None:  # kustomize's namespace transformer overrides metadata.namespace
+        expected, origin = applied
+    elif namespace is not None:
         if find_placeholder(namespace.value):
             return
         expected, origin = namespace.value, f"the {workload.kind}'s metadata.namespace"
@@ -145,6 +148,18 @@ def freezer_namespace_mismatch(workload: Workload, ctx: CheckContext) -> Iterato
     else:
         return
     yield from _freezer_flag_hits(workload, ctx, "namespace", expected, origin)
+
+
+def kustomization_namespace(workload: Workload, ctx: CheckContext) -> tuple[str, str] | None:
+    """The `namespace:` of the kustomization that lists this object's file, and how a message names it."""
+    if ctx.index is None:
+        return None
+    kustomize = ctx.index.kustomize
+    found = kustomize.direct_namespace(kustomize.key_of(ctx.file.path, workload.obj))
+    if found is None:
+        return None
+    namespace, kustomization = found
+    return namespace, f"the namespace: of {kustomization.display}, which lists this file"
 
 
 _GENERATED = {

@@ -1,0 +1,203 @@
+"""The audit report: verdicts from the engine's facts, the Markdown summary, HTML escaping, and the HTML page
+as headless Chromium renders it (the real corpus)."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from conftest import CORPUS, run_cli, tool_missing
+from lint.audit import build
+from lint.catalogue import builtin_catalogue
+from lint.discovery import InputFile
+from lint.engine import select_rules
+from lint.reporters import audit_html, audit_markdown
+from lint.settings import Settings
+
+CLOUD_INIT = """\
+      volumes:
+        - name: root
+          containerDisk:
+            image: example.com/custom:1
+        - name: cloudinit
+          cloudInitNoCloud:
+            userData: |
+              #cloud-config
+              packages: [qemu-guest-agent]
+              runcmd:
+                - [systemctl, enable, --now, qemu-guest-agent.service]
+"""
+NO_USER_DATA = """\
+      volumes:
+        - name: root
+          containerDisk:
+            image: example.com/custom:1
+"""
+
+
+def vm(name: str, namespace: str = "prod", volumes: str = CLOUD_INIT, metadata: str = "", pod: str = "") -> str:
+    return (f"apiVersion: kubevirt.io/v1\nkind: VirtualMachine\nmetadata:\n  name: {name}\n  namespace: {namespace}\n"
+            f"{metadata}spec:\n  template:\n    metadata:\n      labels: {{app: x}}\n{pod}    spec:\n"
+            f"      domain: {{devices: {{}}}}\n{volumes}")
+
+
+def audit(*texts: str):  # type: ignore[no-untyped-def]
+    inputs = [InputFile(f"vm{i}.yaml", None, text.encode()) for i, text in enumerate(texts)]
+    return build(inputs, select_rules(builtin_catalogue()), Settings())
+
+
+def test_verdicts_frozen_will_not_and_cannot_tell() -> None:
+    skip = '  annotations:\n    kubevirt.io/skip-backup-hooks: "true"\n'
+    report = audit(vm("web"), vm("db", metadata=skip), vm("cache", volumes=NO_USER_DATA))
+    got = {v.name: (v.namespace, v.verdict) for v in report.vms}
+    assert got == {"web": ("prod", "frozen"), "db": ("prod", "not-frozen"), "cache": ("prod", "unknown")}
+    by_name = {v.name: v for v in report.vms}
+    assert "injects its virt-freezer hooks, and the guest agent runs" in by_name["web"].reason
+    assert by_name["db"].reason.startswith('nothing freezes it: kubevirt.io/skip-backup-hooks is "true"')
+    assert "whether a guest agent runs is unknown" in by_name["cache"].reason
+    assert [f.code for f in by_name["cache"].findings] == ["VM402"]
+
+
+def test_an_error_on_an_effective_hook_means_will_not_and_an_overwritten_one_does_not() -> None:
+    skip = '  annotations:\n    kubevirt.io/skip-backup-hooks: "true"\n'
+    wrong = ("      annotations:\n"
+             "        pre.hook.backup.velero.io/command: '[\"/usr/bin/virt-freezer\", \"--freeze\", \"--name\", \"web\", "
+             "\"--namespace\", \"other\"]'\n"
+             "        post.hook.backup.velero.io/command: '[\"/usr/bin/virt-freezer\", \"--unfreeze\", \"--name\", "
+             "\"web\", \"--namespace\", \"prod\"]'\n")
+    own = audit(vm("web", metadata=skip, pod=wrong)).vms[0]
+    assert own.verdict == "not-frozen" and own.reason.startswith("VM203 breaks the hook")
+    assert [f.code for f in own.breaking] == ["VM203"]
+    overwritten = audit(vm("web", pod=wrong)).vms[0]  # KubeVirt injects its own command over the wrong one
+    assert overwritten.verdict == "frozen" and "VM203" in [f.code for f in overwritten.findings]
+    absent = audit(vm("web", volumes=CLOUD_INIT.replace("packages: [qemu-guest-agent]", "packages: [vim]")
+                      .replace("qemu-guest-agent.service", "sshd.service"))).vms[0]
+    assert absent.verdict == "not-frozen" and "no guest agent runs" in absent.reason
+
+
+def test_markdown_is_exact_for_a_small_case() -> None:
+    report = audit(vm("web"), vm("cache", namespace="dev", volumes=NO_USER_DATA))
+    reason_cache = report.vms[1].reason
+    assert audit_markdown.render(report) == (
+        "# vmlint audit\n"
+        "\n"
+        "2 VMs in 2 files, assuming KubeVirt 1.9.0: 1 will be frozen, 0 will not be frozen, 1 cannot tell.\n"
+        "\n"
+        "## Namespace dev\n"
+        "\n"
+        "| VM | kind | verdict | reason | findings |\n"
+        "|---|---|---|---|---|\n"
+        f"| cache | VirtualMachine | **cannot tell** | {audit_markdown.escape(reason_cache)} | VM402 (vm1.yaml:15) |\n"
+        "\n"
+        "## Namespace prod\n"
+        "\n"
+        "| VM | kind | verdict | reason | findings |\n"
+        "|---|---|---|---|---|\n"
+        "| web | VirtualMachine | **will be frozen** | KubeVirt 1.9.0 injects its virt-freezer hooks, and the guest "
+        "agent runs: `packages` installs qemu-guest-agent | none |\n".replace("`packages`", "\\`packages\\`")
+        + "\n"
+        "## Findings by code\n"
+        "\n"
+        "| code | rule | count |\n"
+        "|---|---|---:|\n"
+        "| VM402 | guest-agent-unverifiable | 1 |\n"
+        "\n"
+        "## Findings by rule family\n"
+        "\n"
+        "| family | covers | count |\n"
+        "|---|---|---:|\n"
+        "| VM0 | input | 0 |\n"
+        "| VM1 | hook annotations | 0 |\n"
+        "| VM2 | identity | 0 |\n"
+        "| VM3 | KubeVirt's own hooks | 0 |\n"
+        "| VM4 | guest agent | 1 |\n"
+        "| VM5 | Velero objects | 0 |\n"
+    )
+
+
+HOSTILE = '"<script>alert(1)</script>|`x`"'
+
+
+def test_hostile_names_are_escaped() -> None:
+    report = audit(vm(HOSTILE))
+    page = audit_html.render(report)
+    assert "<script" not in page.lower()
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;|`x`" in page
+    assert "<!DOCTYPE html>" in page and "http://" not in page and "https://" not in page and "@media print" in page
+    text = audit_markdown.render(report)
+    assert "| &lt;script&gt;alert(1)&lt;/script&gt;\\|\\`x\\` | VirtualMachine |" in text
+    assert "<script" not in text
+
+
+class _Rows(HTMLParser):
+    """(data-vm, data-verdict, the verdict cell's text) of every VM row of a DOM."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rows: list[list[str]] = []
+        self._in_verdict = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = dict(attrs)
+        if tag == "tr" and "vm" in (found.get("class") or "").split():
+            self.rows.append([found.get("data-vm") or "", found.get("data-verdict") or "", ""])
+        elif tag == "td" and found.get("class") == "verdict" and self.rows:
+            self._in_verdict = True
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "td":
+            self._in_verdict = False
+
+    def handle_data(self, data: str) -> None:
+        if self._in_verdict:
+            self.rows[-1][2] += data
+
+
+def _chromium() -> str:
+    found = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
+    if found is None:
+        tool_missing("headless Chromium is not installed (Debian: apt-get install chromium)")
+    return found  # type: ignore[return-value]
+
+
+def test_corpus_report_in_headless_chromium(tmp_path: Path) -> None:
+    if not CORPUS.is_dir():
+        pytest.skip(f"the shared corpus is not at {CORPUS}")
+    browser = _chromium()
+    page, summary = tmp_path / "audit.html", tmp_path / "audit.md"
+    done = run_cli("audit", str(CORPUS), "--html", page, "--markdown", summary)
+    assert done.exit_code == 0, done.stderr
+    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+             "--disable-component-update", "--disable-sync", "--no-first-run", f"--user-data-dir={tmp_path / 'profile'}"]
+    dom = subprocess.run([browser, *flags, "--dump-dom", page.resolve().as_uri()], capture_output=True, timeout=120,
+                         check=False)
+    assert dom.returncode == 0, dom.stderr.decode(errors="replace")[-2000:]
+    rows = _Rows()
+    rows.feed(dom.stdout.decode("utf-8"))
+    shown = sorted((vm, verdict, text.strip()) for vm, verdict, text in rows.rows)
+    assert len(shown) == 30
+    assert shown == build_corpus_model()
+    verdicts = sorted(verdict for _, verdict, _ in rows.rows)
+    assert (verdicts.count("frozen"), verdicts.count("not-frozen"), verdicts.count("unknown")) == (8, 7, 15)
+    assert {text.strip() for _, _, text in rows.rows} == {"will be frozen", "will not be frozen", "cannot tell"}
+    assert ("mysql-persistent/fedora-todolist", "frozen", "will be frozen") in shown
+    assert ("(no namespace)/vm-cirros", "not-frozen", "will not be frozen") in shown
+    assert ("cirros-test/cirros-test", "unknown", "cannot tell") in shown
+    shot = tmp_path / "audit.png"
+    taken = subprocess.run([browser, *flags, f"--screenshot={shot}", "--window-size=1280,2000", page.resolve().as_uri()],
+                           capture_output=True, timeout=120, check=False)
+    assert taken.returncode == 0 and shot.stat().st_size > 10_000, taken.stderr.decode(errors="replace")[-2000:]
+    print(f"audit screenshot: {shot}")
+    assert "| fedora-todolist | VirtualMachine | **will be frozen** |" in summary.read_text()
+
+
+def build_corpus_model() -> list[tuple[str, str, str]]:
+    """The verdicts the model gives for the corpus, as the page must show them."""
+    from lint.audit import audit_paths
+
+    report = audit_paths([str(CORPUS)])
+    return sorted((f"{vm.namespace}/{vm.name}", vm.verdict, vm.verdict_text) for vm in report.vms)
