@@ -84,6 +84,34 @@ def _load_yaml(text: str) -> Any:
         loader.dispose()
 
 
+def catalogue_with(directories: "list[Path] | tuple[Path, ...]") -> Catalogue:
+    """The built-in rules and the custom rules of `directories` (`rules-dirs`, lint.policy).
+
+    A custom code is capital letters then digits and must not start with VM (vmlint's own), nor repeat a
+    code of another custom rule: either is a CatalogueError (exit 2).
+    """
+    builtin = builtin_catalogue()
+    if not directories:
+        return builtin
+    from lint.policy import load_rules_dir
+
+    rules, origin = list(builtin.rules), {rule.code: rule.path for rule in builtin.rules}
+    for directory in directories:
+        for rule in load_rules_dir(Path(directory)):
+            if rule.code in builtin._by_code:  # type: ignore[attr-defined]
+                raise CatalogueError(f"{rule.path}: rule code {rule.code} collides with the built-in rule "
+                                     f"{rule.code} ({builtin.get(rule.code).name}): give custom rules a code of "  # type: ignore[union-attr]
+                                     "your own, such as ORG001")
+            if rule.code.startswith("VM"):
+                raise CatalogueError(f"{rule.path}: rule code {rule.code} starts with VM, which is reserved for "
+                                     "vmlint's built-in rules: use a prefix of your own, such as ORG001")
+            if rule.code in origin:
+                raise CatalogueError(f"{rule.path}: rule code {rule.code} is already defined in {origin[rule.code]}")
+            origin[rule.code] = rule.path
+            rules.append(rule)
+    return Catalogue(tuple(sorted(rules, key=lambda rule: rule.code)))
+
+
 def load_catalogue(directory: Path) -> Catalogue:
     rules = []
     for path in sorted(directory.glob("*.yaml")):

@@ -87,7 +87,10 @@ def check(
     fix: bool = typer.Option(False, "--fix", help="Apply safe fixes in place (standard input: print the fixed document)."),
     unsafe_fixes: bool = typer.Option(False, "--unsafe-fixes", help="With --fix or --diff: unsafe fixes too."),
     diff: bool = typer.Option(False, "--diff", help="Print the fixes as a unified diff; write nothing (exit 1 if any)."),
+    profile: Optional[str] = typer.Option(None, help="default, or strict: the VM9 policy rules too."),
     jobs: Optional[int] = typer.Option(None, "--jobs", "-j", min=1, help="Processes for large runs (default: every core)."),
+    no_cache: bool = typer.Option(False, "--no-cache", help="Do not read or write the per-file result cache."),
+    cache_dir: Optional[str] = typer.Option(None, help="Where the cache lives (default: .vmlint_cache next to the configuration, or here)."),
 ) -> None:
     """Lint manifests."""
     request = Request(
@@ -111,7 +114,10 @@ def check(
         fix=fix,
         unsafe_fixes=unsafe_fixes,
         diff=diff,
+        profile=_choices([profile], ("default", "strict"), "--profile")[0] if profile else None,
         jobs=jobs,
+        no_cache=no_cache,
+        cache_dir=cache_dir,
     )
     try:
         code = execute(request, stdin=sys.stdin)
@@ -155,6 +161,69 @@ def explain(code: str = typer.Argument(..., help="A rule code, e.g. VM102, or a 
     if rule is None:
         raise _fail(f"unknown rule {code!r} (see `vmlint rules`)")
     typer.echo(explanation(rule))
+
+
+@app.command("test-rules")
+def test_rules(
+    directory: str = typer.Argument(..., help="A directory of rule files: a rules-dirs pack, or vmlint's own rules/."),
+) -> None:
+    """Run every rule's bad and good examples; exit 1 if any does not behave as documented."""
+    from pathlib import Path
+
+    from lint.policy import run_examples
+
+    try:
+        outcomes = run_examples(Path(directory))
+    except CatalogueError as err:
+        raise _fail(str(err)) from None
+    for outcome in outcomes:
+        rule = outcome.rule
+        counts = f"{len(rule.examples_bad)} bad, {len(rule.examples_good)} good"
+        typer.echo(f"{'ok  ' if outcome.passed else 'FAIL'}  {rule.code} {rule.name} ({counts})")
+        for failure in outcome.failures:
+            typer.echo(f"      {failure}")
+    failed = sum(1 for outcome in outcomes if not outcome.passed)
+    typer.echo(f"{len(outcomes)} rule{'s' if len(outcomes) != 1 else ''}: {len(outcomes) - failed} passed, {failed} failed")
+    raise typer.Exit(1 if failed else EXIT_CLEAN)
+
+
+@app.command()
+def audit(
+    paths: Optional[List[str]] = typer.Argument(None, help="Files or directories to audit (default: .)."),
+    html: Optional[str] = typer.Option(None, "--html", help="Write the self-contained HTML report to FILE."),
+    markdown: Optional[str] = typer.Option(None, "--markdown", help="Write the Markdown summary to FILE."),
+    namespace: Optional[str] = typer.Option(None, help="Namespace the manifests are applied to, where they set none."),
+    kubevirt_version: Optional[str] = typer.Option(None, help="KubeVirt version of the target cluster."),
+    velero_version: Optional[str] = typer.Option(None, help="Velero version of the target cluster."),
+    harvester_version: Optional[str] = typer.Option(None, help="Harvester version of the target cluster."),
+    config: Optional[str] = typer.Option(None, help="Configuration file (default: the closest one)."),
+) -> None:
+    """Report per namespace and VM whether the guest will be frozen before each backup (HTML, Markdown)."""
+    from pathlib import Path
+
+    from lint.audit import audit_paths
+    from lint.reporters import audit_html, audit_markdown
+
+    try:
+        report = audit_paths(paths or ["."], namespace, kubevirt_version, velero_version, harvester_version, config)
+        summary = audit_markdown.render(report)
+        if html:
+            Path(html).write_text(audit_html.render(report), encoding="utf-8")
+        if markdown:
+            Path(markdown).write_text(summary, encoding="utf-8")
+    except (UsageError, ConfigError, SelectionError, DiscoveryError, CatalogueError, VersionError) as err:
+        raise _fail(str(err)) from None
+    except OSError as err:
+        raise _fail(f"{err.filename or ''}: {err.strerror or err}".lstrip(": ")) from None
+    if not html and not markdown:
+        typer.echo(summary, nl=False)
+    else:
+        counts = report.verdicts()
+        typer.echo(f"vmlint audit: {len(report.vms)} VMs: {counts['frozen']} will be frozen, "
+                   f"{counts['not-frozen']} will not be frozen, {counts['unknown']} cannot tell")
+    for error in report.errors:
+        typer.echo(f"vmlint: error: {error}", err=True)
+    raise typer.Exit(EXIT_USAGE if report.errors else EXIT_CLEAN)
 
 
 def explanation(rule: Rule) -> str:

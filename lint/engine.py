@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from functools import partial
@@ -18,6 +19,9 @@ from lint.loading import LoadedFile, load_file
 from lint.model import KubeObject, Workload
 from lint.suppressions import Directive, directives, suppressed, unused
 from lint.yamldoc import Limits
+
+if TYPE_CHECKING:
+    from lint.cache import Cache
 
 
 class SelectionError(ValueError):
@@ -108,6 +112,7 @@ def run(
     progress: Callable[[int, int], None] | None = None,
     secrets: RunIndex | None = None,
     jobs: int = 1,
+    cache_dir: Path | None = None,
 ) -> RunResult:
     """Lint every input, on `jobs` processes for large runs (the order of the report does not depend on it).
 
@@ -119,7 +124,12 @@ def run(
     inputs = list(inputs)
     index = (RunIndex(secrets=dict(secrets.secrets), kustomize=secrets.kustomize) if secrets is not None
              else secrets_index(inputs, options.limits))
-    task = partial(lint_one, bound=bound, settings=settings, options=options, index=index)
+    cache = None
+    if cache_dir is not None:
+        from lint.cache import Cache, run_key
+
+        cache = Cache(cache_dir, run_key([item.rule for item in bound], settings, options, index))
+    task = partial(lint_one, bound=bound, settings=settings, options=options, index=index, cache=cache)
     outcomes: list[FileOutcome] = []
     for number, outcome in enumerate(_map(task, inputs, jobs), start=1):
         if progress is not None:
@@ -176,12 +186,26 @@ def _map(task: Callable[[InputFile], FileOutcome], inputs: list[InputFile], jobs
 _CHUNK = 32
 
 
-def lint_one(item: InputFile, bound: Sequence[_Bound], settings: Settings, options: RunOptions, index: RunIndex) -> FileOutcome:
-    """Load and lint one file with the file and workload checks; Velero objects are checked later."""
+def lint_one(
+    item: InputFile,
+    bound: Sequence[_Bound],
+    settings: Settings,
+    options: RunOptions,
+    index: RunIndex,
+    cache: Cache | None = None,
+) -> FileOutcome:
+    """Load and lint one file with the file and workload checks (Velero objects are checked later), or take
+    its outcome from the cache when neither the file nor anything its findings depend on changed."""
     try:
         data = item.read()
     except OSError as err:
         return FileOutcome(item.display, read_error=f"cannot read {item.display}: {err.strerror or err}")
+    ignored = options.ignored_in(item)
+    key = cache.key(item.display, data, f"{item.helm_template}|{','.join(ignored)}") if cache else ""
+    if cache is not None:
+        cached = _from_cache(item.display, cache.load(key))
+        if cached is not None:
+            return cached
     loaded = load_file(item.display, data, helm_template=item.helm_template, limits=options.limits)
     outcome = FileOutcome(loaded.path, objects=len(loaded.objects), workloads=len(loaded.workloads))
     local = RunIndex(secrets=index.secrets)
@@ -189,12 +213,45 @@ def lint_one(item: InputFile, bound: Sequence[_Bound], settings: Settings, optio
         local.add_workload(workload, settings)
     outcome.launchers = local.launchers
     outcome.has_velero = any(is_velero_object(obj) for obj in loaded.objects)
-    ignored = options.ignored_in(item)
     findings = _lint(loaded, bound, settings, ("file", "workload"), index, outcome.errors)
     outcome.findings = [f for f in findings if not any(f.code.startswith(code) for code in ignored)]
     if options.inline_suppressions:
         outcome.directives = directives(loaded)
+    if cache is not None and not outcome.errors:
+        cache.store(key, _to_cache(outcome))
     return outcome
+
+
+def _to_cache(outcome: FileOutcome) -> dict:  # type: ignore[type-arg]
+    from lint.cache import dump_directive, dump_finding, dump_launcher
+
+    return {
+        "findings": [dump_finding(f) for f in outcome.findings],
+        "directives": [dump_directive(d) for d in outcome.directives],
+        "launchers": [dump_launcher(launcher) for launcher in outcome.launchers],
+        "objects": outcome.objects,
+        "workloads": outcome.workloads,
+        "has_velero": outcome.has_velero,
+    }
+
+
+def _from_cache(path: str, entry: dict | None) -> FileOutcome | None:  # type: ignore[type-arg]
+    if entry is None:
+        return None
+    from lint.cache import load_directive, load_finding, load_launcher
+
+    try:
+        return FileOutcome(
+            path,
+            findings=[load_finding(f) for f in entry["findings"]],
+            directives=[load_directive(d) for d in entry["directives"]],
+            launchers=[load_launcher(launcher) for launcher in entry["launchers"]],
+            objects=int(entry["objects"]),
+            workloads=int(entry["workloads"]),
+            has_velero=bool(entry["has_velero"]),
+        )
+    except (KeyError, TypeError, ValueError):
+        return None  # a malformed entry is a miss
 
 
 def _unused_suppressions(path: str, found: Sequence[Directive], bound: Sequence[_Bound], enabled: set[str]) -> list[Finding]:

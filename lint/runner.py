@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TextIO
 
 from lint.baseline import apply_baseline, read_baseline, write_baseline
-from lint.catalogue import builtin_catalogue
+from lint.catalogue import catalogue_with
 from lint.config import Config, find_config, glob_regex, load_config
 from lint.discovery import discover
 from lint.discovery import InputFile
@@ -57,7 +57,10 @@ class Request:
     fix: bool = False
     unsafe_fixes: bool = False
     diff: bool = False
+    profile: str | None = None  # "strict" runs the VM9 policy rules too
     jobs: int | None = None  # None: every core
+    cache_dir: str | None = None
+    no_cache: bool = False
 
 
 def execute(request: Request, stdin: TextIO | None = None, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
@@ -65,8 +68,10 @@ def execute(request: Request, stdin: TextIO | None = None, stdout: TextIO | None
     stderr = stderr or sys.stderr
     started = time.monotonic()
     config = _config(request)
-    catalogue = builtin_catalogue()
+    catalogue = catalogue_with(tuple(config.root / directory for directory in config.get("rules-dirs", ())))
     rules = select_rules(catalogue, _pick(request.select, config.get("select"), []), _pick(request.ignore, config.get("ignore"), []))
+    if _pick(request.profile, config.get("profile"), "default") == "strict":
+        rules = _with_policies(catalogue, rules, _pick(request.ignore, config.get("ignore"), []))
     settings = target_settings(
         _pick(request.namespace, config.get("namespace")),
         _pick(request.kubevirt_version, config.get("kubevirt-version")),
@@ -97,7 +102,8 @@ def execute(request: Request, stdin: TextIO | None = None, stdout: TextIO | None
             stdout = stderr  # the fixed document went to standard output: the report goes to standard error
     bar = _Progress(stderr, started) if _interactive(stderr) else None
     jobs = request.jobs if request.jobs is not None else (os.cpu_count() or 1)
-    result = run(inputs, rules, settings, options, progress=bar, jobs=max(1, jobs))
+    cache_dir = None if request.no_cache else Path(request.cache_dir) if request.cache_dir else config.root / ".vmlint_cache"
+    result = run(inputs, rules, settings, options, progress=bar, jobs=max(1, jobs), cache_dir=cache_dir)
     result.fixed = fixed
     if bar is not None:
         bar.clear()
@@ -154,6 +160,12 @@ def _fix(request, inputs, rules, settings, options, config, stdout, stderr):  # 
             after.append(item)
         fixed += planned.applied
     return fixed, after, changed
+
+
+def _with_policies(catalogue, rules, ignore):  # type: ignore[no-untyped-def]
+    """`profile: strict`: the VM9 policy rules in addition to the selected ones (the ignores still apply)."""
+    chosen = {rule.code for rule in rules} | {rule.code for rule in select_rules(catalogue, ["VM9"], ignore)}
+    return [rule for rule in catalogue if rule.code in chosen]
 
 
 def _limits(configured: dict[str, int]) -> Limits:

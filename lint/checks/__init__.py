@@ -46,7 +46,7 @@ def _reported_by_the_engine(target: object, ctx: CheckContext) -> Iterator[Hit]:
 
 def registry() -> dict[str, CheckSpec]:
     """Every check by the name the catalogue uses."""
-    from lint.checks import agent, backups, commands, freeze, identity, injection, keys, structure, values
+    from lint.checks import agent, backups, commands, freeze, identity, injection, keys, overlays, policies, structure, values
 
     return {
         "yaml-syntax": CheckSpec("file", structure.yaml_syntax),
@@ -64,6 +64,7 @@ def registry() -> dict[str, CheckSpec]:
         "freezer-name-mismatch": CheckSpec("workload", identity.freezer_name_mismatch),
         "freezer-namespace-mismatch": CheckSpec("workload", identity.freezer_namespace_mismatch),
         "generated-vmi-name": CheckSpec("workload", identity.generated_vmi_name),
+        "overlay-namespace-mismatch": CheckSpec("workload", overlays.overlay_namespace_mismatch),
         "hook-container": CheckSpec("workload", freeze.hook_container),
         "unpaired-freeze": CheckSpec("workload", freeze.unpaired_freeze),
         "freeze-phase-swapped": CheckSpec("workload", freeze.freeze_phase_swapped),
@@ -85,4 +86,7 @@ def registry() -> dict[str, CheckSpec]:
         "backup-hook-invalid": CheckSpec("velero", backups.backup_hook_invalid),
         "backup-hook-never-runs": CheckSpec("velero", backups.backup_hook_never_runs),
         "backup-hook-shadowed": CheckSpec("velero", backups.backup_hook_shadowed),
+        "require-explicit-on-error": CheckSpec("workload", policies.require_explicit_on_error),
+        "require-namespace": CheckSpec("workload", policies.require_namespace),
+        "policy": CheckSpec("file", policies.policy),  # custom rules and VM902: lint.policy
     }
