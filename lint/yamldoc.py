@@ -318,7 +318,10 @@ def load_documents(
         builder = _Builder(source, begin, limits)
         error = builder.run(chunk, use_c)
         if isinstance(error, YAMLError) and use_c:
-            error = _Builder(source, begin, limits).run(chunk, False)  # the pure parser words the error
+            # The pure parser words the error; where it accepts what libyaml rejects (YAML 1.2 allows
+            # `{image: example.com/disk:1}` in flow context, as go-yaml does), its document is the one kept.
+            builder = _Builder(source, begin, limits)
+            error = builder.run(chunk, False)
         if isinstance(error, _LimitExceeded):
             at = source.position(begin + error.index)
             problem = LimitProblem(error.what, error.limit, error.found, at.line, at.column)

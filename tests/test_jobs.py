@@ -26,3 +26,27 @@ def test_jobs_do_not_change_the_report() -> None:
     assert parallel.findings == serial.findings
     assert (parallel.files, parallel.objects, parallel.workloads, parallel.errors) == (
         serial.files, serial.objects, serial.workloads, serial.errors)
+
+
+def test_cache_cold_warm_and_invalidation(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Cold, warm and uncached runs agree; a Secret in another file, or the rule set, changes the key."""
+    if not CORPUS.is_dir():
+        pytest.skip(f"the shared corpus is not at {CORPUS}")
+    cache = tmp_path / "cache"
+    vm = ("apiVersion: kubevirt.io/v1\nkind: VirtualMachine\nmetadata: {name: web, namespace: prod}\nspec:\n  template:\n"
+          "    spec:\n      volumes:\n      - name: ci\n        cloudInitNoCloud: {secretRef: {name: ud}}\n")
+    inputs = [InputFile(path.name, None, path.read_bytes()) for path in sorted(CORPUS.iterdir())]
+    inputs.append(InputFile("vm.yaml", None, vm.encode()))
+    rules = select_rules(builtin_catalogue(), ())
+    plain = run(inputs, rules, Settings())
+    cold = run(inputs, rules, Settings(), cache_dir=cache)
+    warm = run(inputs, rules, Settings(), cache_dir=cache, jobs=2)
+    assert plain.findings == cold.findings == warm.findings and any(cache.rglob("*.json"))
+    assert [f.code for f in warm.findings if f.path == "vm.yaml" and f.code.startswith("VM40")] == ["VM402"]
+    secret = b"apiVersion: v1\nkind: Secret\nmetadata: {name: ud, namespace: prod}\nstringData: {userdata: \"#cloud-config\\nbootcmd: [echo]\\n\"}\n"
+    with_secret = run([*inputs, InputFile("secret.yaml", None, secret)], rules, Settings(), cache_dir=cache)
+    assert [f.code for f in with_secret.findings if f.path == "vm.yaml" and f.code.startswith("VM40")] == ["VM401"]
+    fewer = run(inputs, select_rules(builtin_catalogue(), ("VM0",)), Settings(), cache_dir=cache)
+    assert {f.code[:3] for f in fewer.findings} == {"VM0"}
+    (next(cache.rglob("*.json"))).write_text("{not json")  # a damaged entry is a miss, not an error
+    assert run(inputs, rules, Settings(), cache_dir=cache).findings == plain.findings

@@ -135,3 +135,11 @@ def test_value_spans_inside_quoted_and_literal_scalars() -> None:
 def test_helm_template_files_are_not_parsed() -> None:
     loaded = load_file("chart/templates/vm.yaml", b"a: {{ b }}: c\n", helm_template=True)
     assert loaded.documents == [] and loaded.template is not None and loaded.template.helm_chart
+
+
+def test_a_document_libyaml_rejects_but_yaml_1_2_accepts_is_kept() -> None:
+    """`{image: example.com/disk:1}`: libyaml stops at the colon, the pure parser (and go-yaml) read a plain
+    scalar; the document must be linted, not dropped."""
+    text = ("apiVersion: kubevirt.io/v1\nkind: VirtualMachine\nmetadata: {name: a}\nspec:\n  x: {image: example.com/disk:1}\n"
+            "  template:\n    metadata:\n      annotations:\n        pre.hook.backup.velero.io/on-error: fail\n")
+    assert [f.code for f in lint_text(text, select=("VM0", "VM105"))] == ["VM105"]
