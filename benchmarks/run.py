@@ -1,0 +1,692 @@
+#!/usr/bin/env python3
+"""Benchmark vmlint against other tools on a generated GitOps repository, and check the issue's targets.
+
+    python benchmarks/run.py --files 2000,10000 [--runs 5] [--tools vmlint,cparse,grep,yamllint,...]
+
+For each size a repository is generated with benchmarks/generate.py (or reused, if the one in --work-dir was
+made by the same generator version with the same size and seed), read once so the page cache is warm, then
+every tool lints it, round-robin, `--runs` times (fewer for a tool whose runs exceed --budget seconds). Each
+run is a fresh process (cold: vmlint has no cache); its wall time, CPU time (user+sys of the process and all
+that it waited for, from os.wait4) and peak memory (the largest max RSS among them) are recorded, and the
+medians reported. Tools:
+
+  vmlint               `python -m lint check REPO --format json --output /dev/null` from this checkout
+  cparse               benchmarks/cparse.py: libyaml composing every document of the files that contain a VM
+  grep                 `grep -rl kubevirt.io REPO`: the floor
+  yamllint             `yamllint -f parsable REPO` (default rules; non-UTF-8 files ignored, it crashes on them)
+  kubernetes-validate  its validate_file() per file in one process (benchmarks/kv_harness.py), see there
+  checkov              `checkov -d REPO --framework kubernetes --quiet --compact -o json --skip-download`
+
+A tool that is not installed is skipped with a note. yamllint, kubernetes-validate and checkov are looked up
+on PATH, then in --tools-bin (e.g. the bin/ of a virtual environment holding them, so that vmlint's own
+environment never depends on them). Results: benchmarks/results/<files>-files-<date>.md and .json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import hashlib
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+PROJECT = HERE.parent
+sys.path.insert(0, str(HERE))
+
+import generate  # noqa: E402  (benchmarks/generate.py, beside this file)
+
+ALL_TOOLS = ("vmlint", "cparse", "grep", "yamllint", "kubernetes-validate", "checkov")
+DEFAULT_RESULTS = HERE / "results"
+DEFAULT_WORK = Path(os.environ.get("TMPDIR", "/tmp")) / "vmlint-bench"
+
+# The issue's targets.
+SPEED_TARGETS = {"yamllint": 25.0, "kubernetes-validate": 75.0, "checkov": 150.0}
+CPARSE_TARGET = 3.0  # vmlint within 3x of the bare C-parser pass over the files that contain a VM
+SCALE_TIME_TARGET = 5.5  # 50,000 files in at most 5.5x the time of 10,000
+SCALE_MEMORY_TARGET = 0.20  # and peak memory grows less than 20%
+TARGET_SIZE, SCALE_SIZE = 10_000, 50_000
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Measuring one process.
+
+
+@dataclass
+class Run:
+    wall: float
+    user: float
+    sys: float
+    max_rss_mib: float
+    exit: int
+    timed_out: bool = False
+    crashed: bool = False
+
+    @property
+    def cpu(self) -> float:
+        return self.user + self.sys
+
+
+def measure(command: list[str], cwd: Path, env: dict[str, str], timeout: float, stderr_path: Path) -> Run:
+    """Run one command to completion, through benchmarks/measure.py (see there for why not from here)."""
+    out = subprocess.run([sys.executable, "-S", "-E", str(HERE / "measure.py"), str(timeout), str(stderr_path), "--", *command],
+                         cwd=cwd, env=env, stdin=subprocess.DEVNULL, capture_output=True, check=False)
+    try:
+        data = json.loads(out.stdout.decode().strip().splitlines()[-1])
+    except (ValueError, IndexError):
+        raise RuntimeError(f"measure.py failed: {out.stderr.decode(errors='replace')[-500:]}") from None
+    return Run(data["wall"], data["user"], data["sys"], data["max_rss_mib"], data["exit"], data["timed_out"])
+
+
+_FLOOR: list[float] = []
+
+
+def rss_floor(work: Path) -> float:
+    """The peak RSS that /bin/true reports through measure.py: no reading can be lower."""
+    if not _FLOOR:
+        true = shutil.which("true") or "/bin/true"
+        _FLOOR.append(min(measure([true], work, dict(os.environ), 60, work / "stderr-true.txt").max_rss_mib for _ in range(3)))
+    return _FLOOR[0]
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Tools.
+
+
+@dataclass
+class Tool:
+    name: str
+    what: str
+    command: list[str]
+    ok_exits: tuple[int, ...]
+    env: dict[str, str] = field(default_factory=dict)
+    note: str = ""
+    version: str = ""
+    crash_marker: str = ""  # text in standard error that means the run died (its exit code may still look fine)
+
+
+def _find(executable: str, tools_bin: list[Path]) -> str | None:
+    found = shutil.which(executable)
+    if found:
+        return found
+    for directory in tools_bin:
+        candidate = directory / executable
+        if candidate.is_file() and os.access(candidate, os.X_OK):
+            return str(candidate)
+    return None
+
+
+def _shebang_python(script: str) -> str | None:
+    """The interpreter of a console script (where its package is importable)."""
+    try:
+        with open(script, "rb") as handle:
+            first = handle.readline().decode("utf-8", "replace").strip()
+    except OSError:
+        return None
+    if first.startswith("#!"):
+        parts = first[2:].split()
+        if parts and os.path.basename(parts[0]) == "env" and len(parts) > 1:
+            return shutil.which(parts[1])
+        return parts[0] if parts else None
+    return None
+
+
+def build_tools(names: list[str], repo: Path, work: Path, manifest: dict, tools_bin: list[Path]) -> tuple[list[Tool], dict[str, str]]:
+    """The tools to run, and a note for each one that cannot be."""
+    tools: list[Tool] = []
+    skipped: dict[str, str] = {}
+    py = PYTHON[0]
+    vm_list = work / f"vm-files-{manifest['files']}-s{manifest['seed']}.txt"
+    vm_list.write_text("".join(f"{repo / rel}\n" for rel in manifest["vm_files"]), encoding="utf-8")
+    yaml_list = work / f"yaml-files-{manifest['files']}-s{manifest['seed']}.txt"
+    yaml_files = sorted(str(p) for p in repo.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file())
+    yaml_list.write_text("".join(f"{p}\n" for p in yaml_files), encoding="utf-8")
+    for name in names:
+        if name == "vmlint":
+            env = {"PYTHONPATH": str(SOURCE[0])}
+            tools.append(Tool(name, "this checkout, `python -m lint check REPO --format json --output /dev/null`",
+                              [py, "-m", "lint", "check", str(repo), "--format", "json", "--output", os.devnull],
+                              (0, 1), env, version=_vmlint_version()))
+        elif name == "cparse":
+            probe = subprocess.run([py, "-c", "from ruamel.yaml.cyaml import CParser; import ruamel.yaml; print(ruamel.yaml.__version__)"],
+                                   capture_output=True, text=True, check=False)
+            if probe.returncode != 0:
+                skipped[name] = "ruamel.yaml's C parser is not installed (pip install 'ruamel.yaml[libyaml]')"
+                continue
+            tools.append(Tool(name, f"libyaml (ruamel.yaml CParser) composing every document of the {len(manifest['vm_files'])} files with a VM",
+                              [py, str(HERE / "cparse.py"), str(vm_list)], (0,), version=f"ruamel.yaml {probe.stdout.strip()}"))
+        elif name == "grep":
+            exe = shutil.which("grep")
+            if not exe:
+                skipped[name] = "grep not found"
+                continue
+            tools.append(Tool(name, "`grep -rl kubevirt.io REPO` (the floor)", [exe, "-rl", "kubevirt.io", str(repo)], (0, 1),
+                              version=_first_line([exe, "--version"])))
+        elif name == "yamllint":
+            exe = _find("yamllint", tools_bin)
+            if not exe:
+                skipped[name] = "not installed (pip install yamllint)"
+                continue
+            # by file name: yamllint matches ignore patterns with a slash against paths it does not see here
+            ignored = sorted(Path(p).name for p in manifest.get("malformed_files", []) if Path(p).name.startswith("latin1-"))
+            config = work / "yamllint-config.yaml"
+            config.write_text("extends: default\n" + ("ignore: |\n" + "".join(f"  {p}\n" for p in ignored) if ignored else ""),
+                              encoding="utf-8")
+            note = (f"default rules; the {len(ignored)} non-UTF-8 file(s) ignored by its config: yamllint stops with "
+                    "UnicodeDecodeError on them" if ignored else "default rules")
+            tools.append(Tool(name, "`yamllint -f parsable REPO`", [exe, "-c", str(config), "-f", "parsable", str(repo)],
+                              (0, 1), note=note, version=_first_line([exe, "--version"]),
+                              crash_marker="Traceback (most recent call last)"))
+        elif name == "kubernetes-validate":
+            exe = _find("kubernetes-validate", tools_bin)
+            interpreter = _shebang_python(exe) if exe else None
+            if not exe or not interpreter:
+                skipped[name] = "not installed (pip install kubernetes-validate)"
+                continue
+            tools.append(Tool(name, "its validate_file() on every YAML file, one process (benchmarks/kv_harness.py)",
+                              [interpreter, str(HERE / "kv_harness.py"), str(yaml_list)], (0, 1),
+                              note="the CLI exits at the first file that is not YAML, so it is driven file by file in one process",
+                              version=_first_line([exe, "--version"])))
+        elif name == "checkov":
+            exe = _find("checkov", tools_bin)
+            if not exe:
+                skipped[name] = "not installed (pip install checkov)"
+                continue
+            tools.append(Tool(name, "`checkov -d REPO --framework kubernetes --quiet --compact -o json --skip-download`",
+                              [exe, "-d", str(repo), "--framework", "kubernetes", "--quiet", "--compact", "-o", "json",
+                               "--skip-download"], (0, 1), version=_first_line([exe, "--version"])))
+        else:
+            raise SystemExit(f"unknown tool {name!r}: choose from {', '.join(ALL_TOOLS)}")
+    return tools, skipped
+
+
+def _first_line(command: list[str]) -> str:
+    try:
+        out = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
+    except (OSError, subprocess.SubprocessError):
+        return "?"
+    lines = (out.stdout or out.stderr).strip().splitlines()
+    return lines[0].strip() if lines else "?"
+
+
+def _vmlint_version() -> str:
+    version = "?"
+    init = PROJECT / "lint" / "__init__.py"
+    for line in init.read_text(encoding="utf-8").splitlines():
+        if line.startswith("__version__"):
+            version = line.split("=", 1)[1].strip().strip("\"'")
+    commit = _first_line(["git", "-C", str(PROJECT), "rev-parse", "--short", "HEAD"])
+    dirty = subprocess.run(["git", "-C", str(PROJECT), "diff", "--quiet", "HEAD", "--", "lint", "rules"],
+                           capture_output=True, check=False).returncode
+    snapshot = f"; run from a snapshot of lint/ and rules/, sha256 {SOURCE[1][:12]}" if SOURCE[1] else ""
+    return f"vmlint {version} (commit {commit}{', lint/ or rules/ modified' if dirty else ''}{snapshot})"
+
+
+PYTHON: list = [sys.executable]  # the interpreter for vmlint and the C-parser pass (--python)
+SOURCE: list = [PROJECT, ""]  # where vmlint is imported from, and the digest of that snapshot
+
+
+def snapshot_source(work: Path) -> None:
+    """Copy lint/ and rules/ aside, so that every run of this invocation lints with the same code even while
+    the working tree is being edited."""
+    digest = hashlib.sha256()
+    target = work / f"vmlint-src-{os.getpid()}"
+    if target.exists():
+        shutil.rmtree(target)
+    for part in ("lint", "rules"):
+        shutil.copytree(PROJECT / part, target / part, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    for path in sorted(p for p in target.rglob("*") if p.is_file()):
+        digest.update(str(path.relative_to(target)).encode() + b"\0" + path.read_bytes())
+    # Byte-compile it, as pip does on install: no timed run should pay for compiling vmlint's sources.
+    subprocess.run([PYTHON[0], "-m", "compileall", "-q", str(target / "lint")], capture_output=True, check=False)
+    SOURCE[:] = [target, digest.hexdigest()]
+
+
+# --------------------------------------------------------------------------------------------------------------
+# The machine.
+
+
+def machine() -> dict:
+    info: dict = {"python": platform.python_version(), "implementation": platform.python_implementation(),
+                  "platform": platform.platform(), "cores": os.cpu_count()}
+    try:
+        info["cores_usable"] = len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover
+        pass
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                info["cpu"] = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        info["cpu"] = platform.processor() or "?"
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                info["memory_gib"] = round(int(line.split()[1]) / 1024 / 1024, 1)
+    except OSError:
+        pass
+    return info
+
+
+def load_average() -> list[float]:
+    try:
+        return [round(x, 2) for x in os.getloadavg()]
+    except OSError:  # pragma: no cover
+        return []
+
+
+# --------------------------------------------------------------------------------------------------------------
+# One size.
+
+
+def ensure_repository(work: Path, files: int, seed: int, repo: Path | None) -> tuple[Path, dict, bool]:
+    repo = repo or work / f"repo-{files}-s{seed}"
+    manifest_path = repo / generate.MANIFEST
+    if manifest_path.is_file():
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+        if (manifest.get("generator_version"), manifest.get("files"), manifest.get("seed")) == (generate.GENERATOR_VERSION, files, seed):
+            return repo, manifest, False
+    print(f"generating {files} files (seed {seed}) into {repo} ...", file=sys.stderr, flush=True)
+    manifest = generate.generate(repo, files, seed)
+    return repo, manifest, True
+
+
+def warm(repo: Path) -> None:
+    """Read every file once, so each tool starts with the same (warm) page cache."""
+    for path in repo.rglob("*"):
+        if path.is_file():
+            with open(path, "rb") as handle:
+                while handle.read(1 << 20):
+                    pass
+
+
+def summarise(runs: list[Run]) -> dict:
+    ok = [r for r in runs if not r.timed_out and not r.crashed]
+    if not ok:
+        return {}
+    walls = [r.wall for r in ok]
+    return {
+        "wall": statistics.median(walls),
+        "wall_min": min(walls),
+        "wall_max": max(walls),
+        "cpu": statistics.median(r.cpu for r in ok),
+        "user": statistics.median(r.user for r in ok),
+        "sys": statistics.median(r.sys for r in ok),
+        "max_rss_mib": statistics.median(r.max_rss_mib for r in ok),
+    }
+
+
+def bench_size(args: argparse.Namespace, files: int) -> dict:
+    work = args.work_dir
+    work.mkdir(parents=True, exist_ok=True)
+    repo, manifest, generated = ensure_repository(work, files, args.seed, args.repo)
+    tools, skipped = build_tools(args.tools, repo, work, manifest, args.tools_bin)
+    warm(repo)
+    env_base = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH",)}
+    results: dict[str, dict] = {}
+    runs: dict[str, list[Run]] = {t.name: [] for t in tools}
+    spent: dict[str, float] = {t.name: 0.0 for t in tools}
+    stopped: dict[str, str] = {}
+    load_start = load_average()
+    started = time.time()
+    for round_ in range(args.runs):
+        for tool in tools:
+            if tool.name in stopped:
+                continue
+            done = runs[tool.name]
+            if done and spent[tool.name] + statistics.median(r.wall for r in done) > args.budget:
+                stopped[tool.name] = f"{len(done)} run(s): one more would pass the --budget of {args.budget:.0f} s"
+                continue
+            env = dict(env_base, **tool.env)
+            err_path = work / f"stderr-{tool.name}-{files}.txt"
+            run = measure(tool.command, work, env, args.timeout, err_path)
+            spent[tool.name] += run.wall
+            done.append(run)
+            print(f"[{files} files] {tool.name:<20} run {len(done)}: wall {run.wall:8.2f} s  cpu {run.cpu:8.2f} s  "
+                  f"rss {run.max_rss_mib:8.1f} MiB  exit {run.exit}", file=sys.stderr, flush=True)
+            crashed = bool(tool.crash_marker) and tool.crash_marker in err_path.read_text(encoding="utf-8", errors="replace")
+            run.crashed = crashed  # a traceback, whatever the exit code: not a complete run
+            if run.timed_out:
+                stopped[tool.name] = f"killed after the --timeout of {args.timeout:.0f} s"
+            elif crashed or run.exit not in tool.ok_exits:
+                tail = err_path.read_text(encoding="utf-8", errors="replace").strip().splitlines()[-3:]
+                stopped[tool.name] = f"{'crashed' if crashed else 'failed'} (exit {run.exit}): " + " / ".join(tail)
+    load_end = load_average()
+    for tool in tools:
+        done = runs[tool.name]
+        results[tool.name] = {
+            "what": tool.what,
+            "command": tool.command,
+            "version": tool.version,
+            "note": tool.note,
+            "runs": [dict(asdict(r), cpu=r.cpu) for r in done],
+            "median": summarise(done),
+            "status": ("timeout" if any(r.timed_out for r in done) else "crashed" if any(r.crashed for r in done)
+                       else "failed" if any(r.exit not in tool.ok_exits for r in done) else "ok"),
+            "stopped": stopped.get(tool.name, ""),
+        }
+    vm = results.get("vmlint", {}).get("median") or {}
+    for name, result in results.items():
+        med = result["median"]
+        if vm and med and result["status"] == "ok":
+            result["vs_vmlint"] = {"wall": med["wall"] / vm["wall"], "cpu": med["cpu"] / vm["cpu"] if vm["cpu"] else None,
+                                   "max_rss": med["max_rss_mib"] / vm["max_rss_mib"] if vm["max_rss_mib"] else None}
+    findings = vmlint_findings(repo, work, files) if "vmlint" in results and not args.no_findings else None
+    small = small_file(args, repo, manifest, tools) if manifest.get("small_vm_file") else None
+    summary_keys = ("generator_version", "files", "seed", "bytes", "directories", "plan", "non_chart_files",
+                    "files_with_vm", "vm_file_share_of_non_chart", "kinds", "hook_variants", "cloud_init",
+                    "small_vm_file", "huge_files", "malformed_files")
+    return {
+        "files": files,
+        "seed": args.seed,
+        "date": dt.date.today().isoformat(),
+        "started": dt.datetime.fromtimestamp(started).isoformat(timespec="seconds"),
+        "duration_seconds": round(time.time() - started, 1),
+        "runs_requested": args.runs,
+        "budget_seconds": args.budget,
+        "repository": dict({k: manifest.get(k) for k in summary_keys}, path=str(repo), generated_now=generated),
+        "machine": dict(machine(), rss_floor_mib=round(rss_floor(work), 1), vmlint_python=PYTHON[0]),
+        "load_average": {"start": load_start, "end": load_end},
+        "tools": results,
+        "skipped": skipped,
+        "small_file": small,
+        "vmlint_findings": findings,
+    }
+
+
+def vmlint_findings(repo: Path, work: Path, files: int) -> dict | None:
+    """One more, untimed vmlint run that keeps its JSON report: what the timed runs found."""
+    out = work / f"vmlint-report-{files}.json"
+    proc = subprocess.run([PYTHON[0], "-m", "lint", "check", str(repo), "--format", "json", "--output", str(out)],
+                          cwd=work, env=dict(os.environ, PYTHONPATH=str(SOURCE[0])), capture_output=True, check=False)
+    try:
+        report = json.loads(out.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {"exit": proc.returncode, "error": proc.stderr.decode("utf-8", "replace")[-500:]}
+    by_code: dict[str, int] = {}
+    for finding in report.get("findings", ()):
+        by_code[finding["code"]] = by_code.get(finding["code"], 0) + 1
+    return {"exit": proc.returncode, "summary": report.get("summary"), "by_code": dict(sorted(by_code.items()))}
+
+
+def small_file(args: argparse.Namespace, repo: Path, manifest: dict, tools: list[Tool]) -> dict | None:
+    """vmlint and yamllint on one small VM file, each a fresh process, --small-runs times."""
+    names = {t.name: t for t in tools}
+    if "vmlint" not in names or "yamllint" not in names:
+        return None
+    path = repo / manifest["small_vm_file"]
+    commands = {
+        "vmlint": Tool("vmlint", "", [PYTHON[0], "-m", "lint", "check", str(path), "--format", "json", "--output", os.devnull],
+                       (0, 1), {"PYTHONPATH": str(SOURCE[0])}),
+        "yamllint": Tool("yamllint", "", [names["yamllint"].command[0], "-f", "parsable", str(path)], (0, 1)),
+    }
+    env_base = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    runs: dict[str, list[Run]] = {k: [] for k in commands}
+    for _ in range(args.small_runs):
+        for name, tool in commands.items():
+            runs[name].append(measure(tool.command, args.work_dir, dict(env_base, **tool.env), args.timeout,
+                                      args.work_dir / f"stderr-small-{name}.txt"))
+    return {
+        "path": manifest["small_vm_file"],
+        "bytes": path.stat().st_size,
+        "runs": args.small_runs,
+        "tools": {name: {"median": summarise(r), "exits": sorted({x.exit for x in r})} for name, r in runs.items()},
+    }
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Targets.
+
+
+def evaluate_targets(result: dict, other: dict | None, other_source: str) -> list[dict]:
+    files = result["files"]
+    tools = result["tools"]
+    vm = tools.get("vmlint", {}).get("median")
+    targets: list[dict] = []
+    at = f"{files:,} files"
+    official = files == TARGET_SIZE
+    suffix = "" if official else f" (the issue sets this at {TARGET_SIZE:,} files; indicative here)"
+
+    def add(status: str, text: str) -> None:
+        targets.append({"status": status, "target": text + suffix})
+
+    if not vm:
+        return [{"status": "SKIP", "target": "vmlint did not run"}]
+    for name, factor in SPEED_TARGETS.items():
+        label = f"{at}, cold: vmlint at least {factor:g}x faster than {name}"
+        tool = tools.get(name)
+        if name in result["skipped"]:
+            add("SKIP", f"{label}: {name} {result['skipped'][name]}")
+        elif not tool or not tool.get("median"):
+            reason = tool["stopped"] if tool else "not selected (--tools)"
+            add("SKIP", f"{label}: {name} {'did not finish: ' + reason if tool else reason}")
+        else:
+            med = tool["median"]
+            ratio = med["wall"] / vm["wall"]
+            cpu = med["cpu"] / vm["cpu"] if vm["cpu"] else float("nan")
+            status = "PASS" if ratio >= factor else "FAIL"
+            if tool["status"] != "ok":
+                status = "FAIL" if ratio < factor else "PASS"
+            add(status, f"{label}: measured {ratio:.1f}x wall ({cpu:.1f}x CPU); vmlint {vm['wall']:.2f} s, {name} {med['wall']:.2f} s"
+                + (f" ({len(tool['runs'])} run(s))" if len(tool["runs"]) < result["runs_requested"] else ""))
+    cp = tools.get("cparse", {}).get("median")
+    label = f"{at}, cold: vmlint within {CPARSE_TARGET:g}x of the bare C-parser pass over the files with a VM"
+    if cp:
+        ratio = vm["wall"] / cp["wall"]
+        cpu = vm["cpu"] / cp["cpu"] if cp["cpu"] else float("nan")
+        add("PASS" if ratio <= CPARSE_TARGET else "FAIL",
+            f"{label}: measured {ratio:.1f}x wall ({cpu:.1f}x CPU); vmlint {vm['wall']:.2f} s, C parser {cp['wall']:.2f} s")
+    else:
+        add("SKIP", f"{label}: the C-parser pass did not run")
+    # Scaling: 50,000 against 10,000.
+    if files in (TARGET_SIZE, SCALE_SIZE):
+        pair = (other, result) if files == SCALE_SIZE else (result, other)
+        small, large = pair
+        label = (f"{SCALE_SIZE:,} files take at most {SCALE_TIME_TARGET:g}x the time of {TARGET_SIZE:,} and peak memory "
+                 f"grows less than {SCALE_MEMORY_TARGET:.0%}")
+        s = (small or {}).get("tools", {}).get("vmlint", {}).get("median")
+        lg = (large or {}).get("tools", {}).get("vmlint", {}).get("median")
+        if s and lg:
+            t_ratio = lg["wall"] / s["wall"]
+            cpu_ratio = lg["cpu"] / s["cpu"] if s["cpu"] else float("nan")
+            growth = lg["max_rss_mib"] / s["max_rss_mib"] - 1
+            ok = t_ratio <= SCALE_TIME_TARGET and growth < SCALE_MEMORY_TARGET
+            targets.append({"status": "PASS" if ok else "FAIL", "target":
+                            f"{label}: time {t_ratio:.2f}x wall ({cpu_ratio:.2f}x CPU; {s['wall']:.1f} s -> {lg['wall']:.1f} s) "
+                            f"[{'PASS' if t_ratio <= SCALE_TIME_TARGET else 'FAIL'}], peak memory {growth:+.0%} "
+                            f"({s['max_rss_mib']:.0f} -> {lg['max_rss_mib']:.0f} MiB) [{'PASS' if growth < SCALE_MEMORY_TARGET else 'FAIL'}]"
+                            + (f"; the other size from {Path(other_source).name}" if other_source else "")})
+        else:
+            targets.append({"status": "SKIP", "target": f"{label}: needs vmlint results at both sizes"})
+    small = result.get("small_file")
+    label = "one small file: vmlint no slower than yamllint on the same file"
+    if small:
+        v, y = small["tools"]["vmlint"]["median"], small["tools"]["yamllint"]["median"]
+        targets.append({"status": "PASS" if v["wall"] <= y["wall"] else "FAIL", "target":
+                        f"{label}: vmlint {v['wall'] * 1000:.0f} ms, yamllint {y['wall'] * 1000:.0f} ms wall "
+                        f"(CPU {v['cpu'] * 1000:.0f} ms vs {y['cpu'] * 1000:.0f} ms; {small['bytes']:,}-byte VM file, median of {small['runs']})"})
+    else:
+        targets.append({"status": "SKIP", "target": f"{label}: needs vmlint and yamllint"})
+    return targets
+
+
+def previous_result(results_dir: Path, files: int, seed: int) -> tuple[dict | None, str]:
+    """The newest saved result for a size (same seed), for the scaling target when only one size ran."""
+    candidates = sorted(results_dir.glob(f"{files}-files-*.json"))
+    for path in reversed(candidates):
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if data.get("seed") == seed and data.get("tools", {}).get("vmlint", {}).get("median"):
+            return data, str(path)
+    return None, ""
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Reports.
+
+
+def _fmt_s(x: float | None) -> str:
+    if x is None:
+        return "-"
+    return f"{x:.3f}" if x < 1 else f"{x:.2f}" if x < 100 else f"{x:.0f}"
+
+
+def _ratio(x: float | None) -> str:
+    if x is None:
+        return "-"
+    return f"{x:.2f}x" if x < 10 else f"{x:.0f}x"
+
+
+def markdown(result: dict) -> str:
+    m = result["machine"]
+    r = result["repository"]
+    kinds = r.get("kinds") or {}
+    lines = [
+        f"# vmlint benchmark: {result['files']:,} files ({result['date']})",
+        "",
+        f"Machine: {m.get('cpu', '?')}, {m.get('cores_usable', m.get('cores'))} cores, {m.get('memory_gib', '?')} GiB, "
+        f"Python {m['python']}, {m['platform']}. Load average {result['load_average']['start']} at the start and "
+        f"{result['load_average']['end']} at the end (1, 5, 15 min){': the machine was shared with other work, so wall times are noisy; CPU times are steadier' if max(result['load_average']['start'] + result['load_average']['end'] or [0]) > 1.2 else ''}.",
+        "",
+        f"Repository: `python benchmarks/generate.py REPO --files {r['files']} --seed {r['seed']}` (generator v{r['generator_version']}): "
+        f"{r['files']:,} files, {r['bytes'] / 1e6:.1f} MB in {r['directories']:,} directories; "
+        f"{r['files_with_vm']:,} files with a VM ({r['vm_file_share_of_non_chart']:.0%} of the {r['non_chart_files']:,} non-chart files), "
+        f"{kinds.get('VirtualMachine', 0):,} VirtualMachines, {kinds.get('Deployment', 0):,} Deployments, "
+        f"{kinds.get('Secret', 0):,} Secrets, {r['plan']['chart']:,} Helm chart files, "
+        f"{len(r.get('huge_files') or [])} huge and {len(r.get('malformed_files') or [])} malformed files.",
+        "",
+        f"Each tool ran as a fresh process, round-robin, up to {result['runs_requested']} times (fewer where its runs would "
+        f"pass {result['budget_seconds']:.0f} s); medians. CPU is user+sys of the process and its children (os.wait4); "
+        f"peak RSS is the largest max RSS among them (the floor, /bin/true's reading, is {m.get('rss_floor_mib', '?')} MiB). Cold: no tool has a cache; the page cache was warm.",
+        "",
+        "| tool | runs | wall median (s) | wall min-max (s) | CPU (s) | peak RSS (MiB) | wall vs vmlint | CPU vs vmlint | exit |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    for name, t in result["tools"].items():
+        med = t["median"]
+        vs = t.get("vs_vmlint") or {}
+        exits = ",".join(str(e) for e in sorted({x["exit"] for x in t["runs"]}))
+        status = "" if t["status"] == "ok" else f" ({t['status']})"
+        if med:
+            lines.append(f"| {name} | {len(t['runs'])} | {_fmt_s(med['wall'])} | {_fmt_s(med['wall_min'])}-{_fmt_s(med['wall_max'])} | "
+                         f"{_fmt_s(med['cpu'])} | {med['max_rss_mib']:.0f} | {_ratio(vs.get('wall'))} | {_ratio(vs.get('cpu'))} | {exits}{status} |")
+        else:
+            lines.append(f"| {name} | {len(t['runs'])} | - | - | - | - | - | - | {exits}{status} |")
+    for name, why in result["skipped"].items():
+        lines.append(f"| {name} | 0 | skipped: {why} | | | | | | |")
+    small = result.get("small_file")
+    if small:
+        lines += ["", f"One small file ({small['path']}, {small['bytes']:,} bytes), median of {small['runs']} runs:", "",
+                  "| tool | wall (ms) | CPU (ms) | peak RSS (MiB) |", "|---|---:|---:|---:|"]
+        for name, t in small["tools"].items():
+            med = t["median"]
+            lines.append(f"| {name} | {med['wall'] * 1000:.0f} | {med['cpu'] * 1000:.0f} | {med['max_rss_mib']:.0f} |")
+    lines += ["", "## Targets", "", "```"]
+    lines += [f"{t['status']:<4}  {t['target']}" for t in result["targets"]]
+    lines += ["```", "", "## Tools", ""]
+    for name, t in result["tools"].items():
+        extra = "; ".join(x for x in (t["note"], t["stopped"]) if x)
+        lines.append(f"- **{name}** ({t['version']}): {t['what']}" + (f". {extra[0].upper() + extra[1:]}." if extra else "."))
+    findings = result.get("vmlint_findings")
+    if findings and findings.get("summary"):
+        s = findings["summary"]
+        codes = ", ".join(f"{code} {n:,}" for code, n in findings["by_code"].items())
+        lines += ["", f"vmlint's findings on this repository (exit {findings['exit']}): {s.get('findings', 0):,} findings in "
+                  f"{s.get('files', 0):,} files ({codes})."]
+    lines.append("")
+    return "\n".join(lines)
+
+
+def write_results(result: dict, results_dir: Path, name: str | None) -> tuple[Path, Path]:
+    results_dir.mkdir(parents=True, exist_ok=True)
+    stem = name or f"{result['files']}-files-{result['date']}"
+    md, js = results_dir / f"{stem}.md", results_dir / f"{stem}.json"
+    js.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
+    md.write_text(markdown(result), encoding="utf-8")
+    return md, js
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], epilog=__doc__.split("\n\n", 1)[1],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--files", default="10000", help="repository size(s), comma-separated (default: 10000)")
+    parser.add_argument("--seed", type=int, default=1, help="generator seed (default: 1)")
+    parser.add_argument("--runs", type=int, default=5, help="runs per tool; the median is reported (default: 5)")
+    parser.add_argument("--small-runs", type=int, default=11, help="runs for the one-small-file comparison (default: 11)")
+    parser.add_argument("--tools", default=",".join(ALL_TOOLS), help=f"comma-separated subset of {','.join(ALL_TOOLS)}")
+    parser.add_argument("--tools-bin", action="append", type=Path, default=[],
+                        help="another directory to look for yamllint, kubernetes-validate and checkov in (repeatable)")
+    parser.add_argument("--budget", type=float, default=600.0,
+                        help="seconds one tool may spend per size before its later runs are dropped (default: 600)")
+    parser.add_argument("--timeout", type=float, default=1800.0, help="seconds before one run is killed (default: 1800)")
+    parser.add_argument("--work-dir", type=Path, default=DEFAULT_WORK, help=f"where repositories are generated (default: {DEFAULT_WORK})")
+    parser.add_argument("--repo", type=Path, help="the repository directory to (generate and) use; only with one size")
+    parser.add_argument("--results-dir", type=Path, default=DEFAULT_RESULTS, help="where reports go (default: benchmarks/results)")
+    parser.add_argument("--name", help="report file name without extension (default: <files>-files-<date>); only with one size")
+    parser.add_argument("--python", default=sys.executable,
+                        help="interpreter for vmlint and the C-parser pass, with vmlint's dependencies (default: this one)")
+    parser.add_argument("--no-snapshot", action="store_true",
+                        help="import vmlint from the working tree itself, not from a copy taken at the start")
+    parser.add_argument("--no-findings", action="store_true", help="skip the extra, untimed vmlint run that records its findings")
+    args = parser.parse_args(argv)
+    args.tools = [t.strip() for t in args.tools.split(",") if t.strip()]
+    for t in args.tools:
+        if t not in ALL_TOOLS:
+            parser.error(f"unknown tool {t!r}: choose from {', '.join(ALL_TOOLS)}")
+    sizes = [int(s) for s in args.files.split(",") if s.strip()]
+    if (args.repo or args.name) and len(sizes) != 1:
+        parser.error("--repo and --name need exactly one size in --files")
+    if args.runs < 1:
+        parser.error("--runs must be at least 1")
+    PYTHON[0] = args.python
+    args.work_dir = args.work_dir.resolve()
+    args.work_dir.mkdir(parents=True, exist_ok=True)
+    if not args.no_snapshot:
+        snapshot_source(args.work_dir)
+    try:
+        return _bench_all(args, sizes)
+    finally:
+        if SOURCE[1]:
+            shutil.rmtree(SOURCE[0], ignore_errors=True)
+
+
+def _bench_all(args: argparse.Namespace, sizes: list[int]) -> int:
+    done: dict[int, dict] = {}
+    for files in sizes:
+        result = bench_size(args, files)
+        other = None
+        source = ""
+        if files in (TARGET_SIZE, SCALE_SIZE):
+            partner = SCALE_SIZE if files == TARGET_SIZE else TARGET_SIZE
+            if partner in done:
+                other = done[partner]
+            elif files == SCALE_SIZE:
+                other, source = previous_result(args.results_dir, partner, args.seed)
+        result["targets"] = evaluate_targets(result, other, source)
+        done[files] = result
+        md, js = write_results(result, args.results_dir, args.name)
+        print(markdown(result))
+        print(f"wrote {md} and {js}", file=sys.stderr)
+        if files == SCALE_SIZE and other is not None:  # give the 10,000 report the scaling verdict too
+            other["targets"] = evaluate_targets(other, result, "")
+            if source:
+                Path(source).write_text(json.dumps(other, indent=1) + "\n", encoding="utf-8")
+                Path(source).with_suffix(".md").write_text(markdown(other), encoding="utf-8")
+            else:
+                write_results(other, args.results_dir, None)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,47 @@
+"""The benchmark harness runs end to end at a small size: generator, runner, report and JSON (no timing asserts)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = ROOT / "benchmarks"
+
+
+def test_generator_is_deterministic_and_exact(tmp_path: Path) -> None:
+    first, second = tmp_path / "a", tmp_path / "b"
+    for out in (first, second):
+        subprocess.run([sys.executable, str(BENCH / "generate.py"), str(out), "--files", "200", "--seed", "7"],
+                       check=True, capture_output=True)
+    files_a = sorted(p.relative_to(first) for p in first.rglob("*") if p.is_file() and p.name != ".bench-manifest.json")
+    files_b = sorted(p.relative_to(second) for p in second.rglob("*") if p.is_file() and p.name != ".bench-manifest.json")
+    assert files_a == files_b
+    assert len(files_a) == 200
+    assert all((first / p).read_bytes() == (second / p).read_bytes() for p in files_a)
+    manifest = json.loads((first / ".bench-manifest.json").read_text())
+    assert manifest["kinds"]["VirtualMachine"] > 0 and manifest["kinds"]["Deployment"] > 0
+    assert 0.2 <= manifest["vm_file_share_of_non_chart"] <= 0.3
+
+
+def test_runner_writes_report_and_json(tmp_path: Path) -> None:
+    repo, results = tmp_path / "repo", tmp_path / "results"
+    subprocess.run([sys.executable, str(BENCH / "generate.py"), str(repo), "--files", "500", "--seed", "1"],
+                   check=True, capture_output=True)
+    done = subprocess.run(
+        [sys.executable, str(BENCH / "run.py"), "--files", "500", "--seed", "1", "--runs", "1", "--tools", "vmlint,grep",
+         "--repo", str(repo), "--work-dir", str(tmp_path / "work"), "--results-dir", str(results), "--name", "smoke",
+         "--no-findings"],
+        capture_output=True, text=True, timeout=120, check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    table = (results / "smoke.md").read_text()
+    data = json.loads((results / "smoke.json").read_text())
+    assert "| vmlint |" in table and "| grep |" in table and "## Targets" in table
+    vmlint = data["tools"]["vmlint"]
+    assert vmlint["status"] == "ok"
+    assert [run["exit"] for run in vmlint["runs"]] and all(run["exit"] in (0, 1) for run in vmlint["runs"])
+    assert data["repository"]["files"] == 500 and not data["repository"]["generated_now"]
+    assert {t["status"] for t in data["targets"]} <= {"PASS", "FAIL", "SKIP"}
