@@ -185,9 +185,15 @@ def _config(request: Request) -> Config:
         path = Path(request.config)
         if not path.is_file():
             raise UsageError(f"no such configuration file: {request.config}")
+    else:
+        found = find_config(Path.cwd())
+        if found is None:
+            return Config()
+        path = found
+    if request.no_cache:
         return load_config(path)
-    found = find_config(Path.cwd())
-    return load_config(found) if found else Config()
+    cache = Path(request.cache_dir) if request.cache_dir else path.parent / ".vmlint_cache"
+    return load_config(path, known_good=cache / "valid-config")
 
 
 def _report(request: Request, result: RunResult, catalogue, stdout: TextIO) -> None:  # type: ignore[no-untyped-def]

@@ -162,3 +162,22 @@ def test_unreadable_baseline_is_a_usage_error(tmp_path: Path) -> None:
     done = run_cli("check", "--baseline", "base.json", "vm.yaml", cwd=tmp_path)
     assert done.exit_code == 2 and done.stderr.startswith("vmlint: error: base.json: not a vmlint baseline")
     assert run_cli("check", "--baseline", "missing.json", "vm.yaml", cwd=tmp_path).exit_code == 2
+
+
+def test_a_configuration_already_validated_does_not_load_jsonschema_again(tmp_path: Path) -> None:
+    """Start-up matters in pre-commit: validation (jsonschema) runs once per configuration text."""
+    import subprocess
+    import sys
+
+    from conftest import cli_env
+
+    (tmp_path / ".vmlint.yaml").write_text("select: [VM1]\n")
+    (tmp_path / "vm.yaml").write_text(vm())
+    probe = ("import sys, runpy; sys.argv = ['vmlint', 'check', '-q', 'vm.yaml']\n"
+             "try:\n    runpy.run_module('lint', run_name='__main__')\n"
+             "except SystemExit:\n    print('jsonschema' in sys.modules)\n")
+    runs = [subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, env=cli_env(), capture_output=True, text=True)
+            for _ in range(2)]
+    assert [run.stdout.strip().splitlines()[-1] for run in runs] == ["True", "False"]
+    (tmp_path / ".vmlint.yaml").write_text("select: [VM1]\nfail-on: nope\n")
+    assert run_cli("check", "vm.yaml", cwd=tmp_path).exit_code == 2  # a changed file is validated again
