@@ -73,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
         pstats.Stats(str(prof), stream=sio).strip_dirs().sort_stats(key).print_stats(args.top)
         text = sio.getvalue()
         buffer.write(text[text.find("   ncalls"):] if "   ncalls" in text else text)
-    buffer.write(f"\n\nCallers of the top 10 by own time:\n")
+    buffer.write("\n\nCallers of the top 10 by own time:\n")
     sio = io.StringIO()
     pstats.Stats(str(prof), stream=sio).strip_dirs().sort_stats("tottime").print_callers(10)
     text = sio.getvalue()

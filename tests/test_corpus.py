@@ -19,7 +19,6 @@ and a CronJob bundle, which are not workloads), so the hook rules must stay sile
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import pytest

@@ -11,7 +11,7 @@ from lint.k8s_yaml import scalar_type
 from lint.loading import load_file
 from lint.model import objects_in
 from lint.source import decode
-from lint.yamldoc import Mapping, Scalar, Sequence, c_parser_available, load_documents, value_span
+from lint.yamldoc import Scalar, Sequence, c_parser_available, load_documents, value_span
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "real"
 BAD = vm_with("pre.hook.backup.velero.io/command: '[\"a\",]'")

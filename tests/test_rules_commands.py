@@ -156,5 +156,5 @@ def test_a_command_kubevirt_overwrites_keeps_its_severity_and_says_so() -> None:
     skipped = vm_with(bad, POST_OK).replace("  namespace: prod\n", "  namespace: prod\n  annotations: {kubevirt.io/skip-backup-hooks: 'true'}\n")
     [live] = lint_text(skipped, select=SELECT)
     assert live.message == injected.message[: -len(OVERWRITTEN)]
-    restore = vm_with(f"post.hook.restore.velero.io/command: '[\"a\",]'")
+    restore = vm_with("post.hook.restore.velero.io/command: '[\"a\",]'")
     assert not lint_text(restore, select=SELECT)[0].message.endswith(OVERWRITTEN)

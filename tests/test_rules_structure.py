@@ -49,7 +49,7 @@ def test_a_stray_quote_on_a_non_hook_key_is_an_ordinary_syntax_error() -> None:
 
 def test_the_repair_is_only_offered_when_it_parses() -> None:
     # the quote is stray, but the line below is broken too: no repair can make this document parse
-    text = vm_with(f"pre.hook.backup.velero.io/command: '[\"a\"']'", "  bad: [") 
+    text = vm_with("pre.hook.backup.velero.io/command: '[\"a\"']'", "  bad: [") 
     findings = lint_text(text, select=CORE)
     assert [f.code for f in findings] == ["VM001"]
     assert "stray" not in findings[0].message
@@ -57,7 +57,7 @@ def test_the_repair_is_only_offered_when_it_parses() -> None:
 
 def test_one_broken_document_does_not_hide_the_others() -> None:
     broken = "apiVersion: v1\nkind: ConfigMap\ndata: {a: [}\n"
-    good = vm_with(f"pre.hook.backup.velero.io/command: '[\"a\",]'", POST_OK)
+    good = vm_with("pre.hook.backup.velero.io/command: '[\"a\",]'", POST_OK)
     text = good + "---\n" + broken + "---\n" + good
     findings = lint_text(text, select=CORE)
     lines_good = good.count("\n")
