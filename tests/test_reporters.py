@@ -257,7 +257,7 @@ def test_sarif_of_every_rule_example_is_valid(case):
         assert sarif_result["properties"] == {
             key: value for key, value in (("kind", f.kind), ("name", f.name), ("namespace", f.namespace)) if value is not None
         }
-        assert "fixes" not in sarif_result
+        assert ("fixes" in sarif_result) == (f.fix is not None)  # a fix where one exists, and only there
 
 
 def _fingerprints(result: RunResult) -> list[str]:
@@ -599,3 +599,24 @@ def test_text_report_shows_control_characters_escaped():
     text = render_text(result_of(crafted))
     assert not RAW_CONTROL.search(text)
     assert "x\\x1b[2J.yaml:11:9: VM002 [error] m\\x1b]0;pwn\\x07" in text
+
+
+def test_sarif_carries_fixes_that_reproduce_the_fixed_file(tmp_path: Path) -> None:
+    """Applying the SARIF replacements to the file gives what --fix writes (for a one-pass fix)."""
+    import jsonschema
+
+    from helpers import lint_result
+
+    text = ("apiVersion: kubevirt.io/v1\nkind: VirtualMachine\nmetadata: {name: web, namespace: prod}\nspec:\n"
+            "  template:\n    metadata:\n      annotations:\n        pre.hook.backup.velero.io/on-error: fail\n")
+    result = lint_result(text, select=("VM105",), path="vm.yaml")
+    sarif = json.loads(reporter("sarif")(result))
+    jsonschema.Draft4Validator(json.loads((Path(__file__).parent / "data" / "sarif-schema-2.1.0.json").read_text())).validate(sarif)
+    [fix] = sarif["runs"][0]["results"][0]["fixes"]
+    [change] = fix["artifactChanges"]
+    fixed = text
+    for replacement in sorted(change["replacements"], key=lambda r: -r["deletedRegion"]["charOffset"]):
+        start, length = replacement["deletedRegion"]["charOffset"], replacement["deletedRegion"]["charLength"]
+        fixed = fixed[:start] + replacement["insertedContent"]["text"] + fixed[start + length:]
+    assert fixed == text.replace("on-error: fail", "on-error: Fail")
+    assert fix["description"]["text"] == "write Fail (safe fix)"

@@ -116,13 +116,22 @@ def sarif_result(finding: Finding, rule_index: int, fingerprint_value: str) -> d
 
 
 def sarif_fixes(finding: Finding) -> list[dict[str, object]]:
-    """SARIF `fixes` (3.55: artifactChanges with replacements on deletedRegion/insertedContent) for a finding.
+    """SARIF `fixes` (3.55): the finding's edits as replacements of character ranges of the file.
 
-    Findings carry no fix yet. When they do, turn each edit into
-    `{"description": {"text": ...}, "artifactChanges": [{"artifactLocation": artifact_location(path),
-    "replacements": [{"deletedRegion": {...}, "insertedContent": {"text": ...}}]}]}` here.
+    Offsets count code points of the decoded text (after a byte-order mark), as the run's columnKind says.
     """
-    return []
+    fix = finding.fix
+    if fix is None:
+        return []
+    replacements = [
+        {"deletedRegion": {"charOffset": edit.start, "charLength": edit.end - edit.start},
+         "insertedContent": {"text": edit.text}}
+        for edit in fix.edits
+    ]
+    return [{
+        "description": {"text": f"{fix.description} ({fix.safety} fix)"},
+        "artifactChanges": [{"artifactLocation": artifact_location(finding.path), "replacements": replacements}],
+    }]
 
 
 def message_text(finding: Finding) -> str:
