@@ -65,8 +65,11 @@ def skip_setting(workload: Workload, settings: Settings) -> Skip:
 
 
 def hook_state(workload: Workload, settings: Settings) -> HookState:
-    skip = skip_setting(workload, settings)
-    return HookState(settings.kubevirt, skip, injected=settings.kubevirt.injects_hooks and not skip.skips)
+    def compute() -> HookState:
+        skip = skip_setting(workload, settings)
+        return HookState(settings.kubevirt, skip, injected=settings.kubevirt.injects_hooks and not skip.skips)
+
+    return workload.once(("hook_state", id(settings)), compute)
 
 
 def injected_command(phase: str, name: str, namespace: str) -> list[str]:

@@ -137,6 +137,14 @@ class Workload:
     own_annotations: AnnotationMap | None
     misplaced: list[AnnotationMap] = field(default_factory=list)
     skip_annotations: AnnotationMap | None = None  # where the skip annotation takes effect
+    # Facts several rules derive from this object (hook state, guest-agent evidence), computed once per run:
+    # the object does not change while it is checked.
+    derived: dict[object, object] = field(default_factory=dict, repr=False)
+
+    def once(self, key: object, compute):  # type: ignore[no-untyped-def]
+        if key not in self.derived:
+            self.derived[key] = compute()
+        return self.derived[key]
 
     @property
     def kind(self) -> str:

@@ -58,9 +58,9 @@ def _params(ctx: CheckContext, key: str) -> tuple[str, ...]:
 
 
 def evidence(workload: Workload, ctx: CheckContext) -> AgentEvidence:
-    """The evidence for one workload, as every VM4 check sees it."""
-    return guest_agent_evidence(workload, ctx.file, ctx.index, ctx.settings.namespace,
-                                _params(ctx, "agent_images"), _params(ctx, "agent_os"))
+    """The evidence for one workload, as every VM4 check sees it (computed once per workload and settings)."""
+    return workload.once(("evidence", id(ctx.settings)), lambda: guest_agent_evidence(
+        workload, ctx.file, ctx.index, ctx.settings.namespace, _params(ctx, "agent_images"), _params(ctx, "agent_os")))
 
 
 def _consequence(ctx: CheckContext, lead: str = "virt-freezer finds no guest agent, ") -> str:

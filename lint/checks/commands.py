@@ -42,7 +42,11 @@ class HookCommand:
 
 
 def hook_commands(workload: Workload, ctx: CheckContext) -> Iterator[HookCommand]:
-    """Every string-valued hook command of a workload (non-strings are VM003's)."""
+    """Every string-valued hook command of a workload (non-strings are VM003's); computed once per workload."""
+    return iter(workload.once(("hook_commands", id(ctx.settings)), lambda: list(_hook_commands(workload, ctx))))
+
+
+def _hook_commands(workload: Workload, ctx: CheckContext) -> Iterator[HookCommand]:
     state = hook_state(workload, ctx.settings)
     for amap in workload.annotation_maps():
         pod_bound = amap is workload.pod_annotations
