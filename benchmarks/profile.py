@@ -3,9 +3,11 @@
 
     python benchmarks/profile.py REPO [--out benchmarks/results/profile-10000.txt] [--top 30]
 
-Runs `python -m cProfile -o PROF -m lint check REPO --format json --output /dev/null` with this checkout on
-PYTHONPATH, then writes pstats' top functions by cumulative and by own (tottime) time, and the own time summed
-per module (lint's modules, ruamel.yaml, the rest), so the hot spots and the layers they sit in are both visible.
+Runs `python -m cProfile -o PROF -m lint check REPO --format json --output /dev/null --jobs 1 --no-cache` (the
+last two where this vmlint has them: a profile does not follow worker processes) with this checkout on
+PYTHONPATH, then writes pstats' top functions by cumulative and by own (tottime) time, their callers, and the
+own time summed per module (lint's modules, ruamel.yaml, the rest), so the hot spots and the layers they sit
+in are both visible.
 """
 
 from __future__ import annotations
@@ -45,10 +47,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--top", type=int, default=30)
     args = parser.parse_args(argv)
     prof = args.prof or (args.out.with_suffix(".prof") if args.out else Path("/tmp/vmlint-profile.prof"))
+    env = dict(os.environ, PYTHONPATH=str(PROJECT), COLUMNS="200")
+    help_text = subprocess.run([sys.executable, "-m", "lint", "check", "--help"], env=env, capture_output=True, text=True,
+                               check=False).stdout
+    # One process (a profile does not follow worker processes) and no cache (every file linted).
+    extra = (["--jobs", "1"] if "--jobs" in help_text else []) + (["--no-cache"] if "--no-cache" in help_text else [])
     command = [sys.executable, "-m", "cProfile", "-o", str(prof), "-m", "lint", "check", str(args.repo),
-               "--format", "json", "--output", os.devnull]
+               "--format", "json", "--output", os.devnull, *extra]
     started = time.perf_counter()
-    done = subprocess.run(command, env=dict(os.environ, PYTHONPATH=str(PROJECT)), capture_output=True, text=True, check=False)
+    done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
     wall = time.perf_counter() - started
     if done.returncode not in (0, 1):
         sys.stderr.write(done.stderr)

@@ -33,7 +33,7 @@ def test_runner_writes_report_and_json(tmp_path: Path) -> None:
     done = subprocess.run(
         [sys.executable, str(BENCH / "run.py"), "--files", "500", "--seed", "1", "--runs", "1", "--tools", "vmlint,grep",
          "--repo", str(repo), "--work-dir", str(tmp_path / "work"), "--results-dir", str(results), "--name", "smoke",
-         "--no-findings"],
+         "--no-findings", "--small-runs", "0"],
         capture_output=True, text=True, timeout=120, check=False,
     )
     assert done.returncode == 0, done.stderr
