@@ -144,5 +144,4 @@ def _first_marker(source: SourceText, start: int, end: int) -> Span:
     match = _TEMPLATE_MARKER.search(source.text, start, end)
     begin = match.start() if match else start
     stop = match.end() if match else start
-    first, last = source.position(begin), source.position(stop)
-    return Span(first.line, first.column, last.line, last.column, begin, stop)
+    return Span.of(source, begin, stop)

@@ -53,22 +53,21 @@ def directives(loaded: LoadedFile) -> list[Directive]:
     for match in _comments(source.text):
         if _inside_scalar(loaded, match.start()):
             continue
-        start, end = source.position(match.start()), source.position(match.end())
-        span = Span(start.line, start.column, end.line, end.column, match.start(), match.end())
+        span = Span.of(source, match.start(), match.end())
         codes = tuple(code.strip().upper() for code in match.group("codes").split(","))
         kind = match.group("kind")
         if kind == "disable-file":
             lines = (1, source.line_count)
         elif kind == "disable-next-line":
             target = next(
-                (n for n in range(start.line + 1, source.line_count + 1) if not _CONTENT.fullmatch(source.line_text(n))),
-                start.line + 1,
+                (n for n in range(span.line + 1, source.line_count + 1) if not _CONTENT.fullmatch(source.line_text(n))),
+                span.line + 1,
             )
             lines = (target, target)
         else:
-            lines = (start.line, start.line)
+            lines = (span.line, span.line)
         reason = (match.group("reason") or "").strip() or None
-        found.append(Directive(_KINDS[kind], codes, span, lines, reason, source.line_text(start.line)))
+        found.append(Directive(_KINDS[kind], codes, span, lines, reason, source.line_text(span.line)))
     for obj in loaded.objects:
         metadata = obj.metadata
         annotations = metadata.get("annotations") if metadata else None

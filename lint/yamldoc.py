@@ -48,16 +48,74 @@ MERGE_KEY = "<<"
 _NON_SPECIFIC_TAG = re.compile(r"(?:&\S+[ \t]+)?![ \t]")
 
 
-@dataclass(frozen=True)
 class Span:
-    """Where a node stands: 1-based lines and columns, and 0-based character offsets into the file text."""
+    """Where a node stands: 1-based lines and columns, and 0-based character offsets into the file text.
 
-    line: int
-    column: int
-    end_line: int
-    end_column: int
-    start: int
-    end: int
+    Spans made while loading hold only offsets and the file's line table: lines and columns are looked up when
+    first read, which happens for the few nodes a finding points at. Computing them for every node was a
+    third of the time spent loading a file. A span never changes once made.
+    """
+
+    __slots__ = ("start", "end", "_lines", "_where")
+
+    def __init__(self, line: int, column: int, end_line: int, end_column: int, start: int, end: int) -> None:
+        self.start = start
+        self.end = end
+        self._lines: SourceText | None = None
+        self._where: tuple[int, int, int, int] | None = (line, column, end_line, end_column)
+
+    @classmethod
+    def of(cls, source: SourceText, start: int, end: int) -> Span:
+        """The span of the offsets `start`..`end` of `source`, its lines and columns computed when asked."""
+        span = cls.__new__(cls)
+        span.start, span.end, span._lines, span._where = start, end, source, None
+        return span
+
+    def _resolved(self) -> tuple[int, int, int, int]:
+        if self._where is None:
+            first, last = self._lines.position(self.start), self._lines.position(self.end)  # type: ignore[union-attr]
+            self._where = (first.line, first.column, last.line, last.column)
+            self._lines = None
+        return self._where
+
+    @property
+    def line(self) -> int:
+        return self._resolved()[0]
+
+    @property
+    def column(self) -> int:
+        return self._resolved()[1]
+
+    @property
+    def end_line(self) -> int:
+        return self._resolved()[2]
+
+    @property
+    def end_column(self) -> int:
+        return self._resolved()[3]
+
+    def _key(self) -> tuple[int, int, int, int, int, int]:
+        return (*self._resolved(), self.start, self.end)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Span) and self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        line, column, end_line, end_column = self._resolved()
+        return (f"Span(line={line}, column={column}, end_line={end_line}, end_column={end_column}, "
+                f"start={self.start}, end={self.end})")
+
+    def __reduce__(self) -> tuple[type[Span], tuple[int, int, int, int, int, int]]:
+        return (Span, self._key())  # sent to another process as numbers, without the file
+
+    def __copy__(self) -> Span:
+        return self
+
+    def __deepcopy__(self, memo: dict[int, object]) -> Span:
+        return self
 
 
 @dataclass(eq=False)
@@ -378,7 +436,6 @@ class _Builder:
         self.duplicates: list[DuplicateKey] = []
         self.mappings: list[Mapping] = []
         self.anchors: dict[str, Node] = {}
-        self.sizes: dict[int, int] = {}  # expanded size of each collection
 
     def run(self, chunk: str, use_c: bool) -> YAMLError | _LimitExceeded | None:
         parser = None
@@ -395,90 +452,83 @@ class _Builder:
             self._find_duplicates(mapping)
         return None
 
-    def _span(self, start_mark: object, end_mark: object) -> Span:
-        start = self.offset + start_mark.index  # type: ignore[attr-defined]
-        end = self.offset + end_mark.index  # type: ignore[attr-defined]
-        begin, stop = self.source.position(start), self.source.position(end)
-        return Span(begin.line, begin.column, stop.line, stop.column, start, end)
-
     def _consume(self, parser: object) -> None:
-        stack: list[tuple[Node, object, str | None]] = []  # (collection, start mark, anchor)
-        pending_key: list[Node | None] = []  # per open mapping: the key waiting for its value
-        while parser.check_event():  # type: ignore[attr-defined]
-            event = parser.get_event()  # type: ignore[attr-defined]
-            if isinstance(event, ScalarEvent):
-                if len(event.value) > self.limits.scalar_chars:
-                    raise _LimitExceeded("scalar size", self.limits.scalar_chars, len(event.value), event.start_mark.index)
-                node: Node = Scalar(event.value, self._scalar_tag(event), event.style or "",
-                                    self._span(event.start_mark, event.end_mark))
-                self._anchor(event.anchor, node)
-                self._attach(stack, pending_key, node)
-            elif isinstance(event, (SequenceStartEvent, MappingStartEvent)):
-                if len(stack) >= self.limits.depth:
-                    raise _LimitExceeded("nesting depth", self.limits.depth, len(stack) + 1, event.start_mark.index)
+        """Turn the event stream into nodes. The expanded size (what alias expansion would materialise) is a
+        running count: every node adds one and every alias adds its target's whole size, so a collection's
+        size is the count at its end minus the count at its start, and only anchored collections keep theirs."""
+        source, offset, limits = self.source, self.offset, self.limits
+        # per open collection: [node, start offset, anchor, count at start, key waiting for its value]
+        stack: list[list] = []  # type: ignore[type-arg]
+        count = 0
+        sizes: dict[int, int] = {}  # expanded size of each anchored collection
+        check_event, get_event = parser.check_event, parser.get_event  # type: ignore[attr-defined]
+        while check_event():
+            event = get_event()
+            kind = type(event)
+            if kind is ScalarEvent:
+                value = event.value
+                if len(value) > limits.scalar_chars:
+                    raise _LimitExceeded("scalar size", limits.scalar_chars, len(value), event.start_mark.index)
+                tag = getattr(event, "ctag", None) or event.tag
+                if tag is None:
+                    tag = PLAIN_TAG if event.implicit[0] else STR_TAG
+                else:
+                    tag = str(tag)
+                    if tag == "!":
+                        tag = STR_TAG  # a lone `!` turns implicit typing off: the value is a string
+                node: Node = Scalar(value, tag, event.style or "",
+                                    Span.of(source, offset + event.start_mark.index, offset + event.end_mark.index))
+                count += 1
+                if event.anchor is not None:
+                    self.anchors[event.anchor] = node
+                self._attach(stack, node)
+            elif kind is MappingStartEvent or kind is SequenceStartEvent:
+                if len(stack) >= limits.depth:
+                    raise _LimitExceeded("nesting depth", limits.depth, len(stack) + 1, event.start_mark.index)
                 tag = str(getattr(event, "ctag", None) or event.tag or "")
-                if isinstance(event, SequenceStartEvent):
+                if kind is SequenceStartEvent:
                     node = Sequence([], tag or "tag:yaml.org,2002:seq", bool(event.flow_style), None)  # type: ignore[arg-type]
                 else:
                     node = Mapping([], tag or "tag:yaml.org,2002:map", bool(event.flow_style), None)  # type: ignore[arg-type]
-                    pending_key.append(None)
-                stack.append((node, event.start_mark, event.anchor))
-                self._anchor(event.anchor, node)
-            elif isinstance(event, (SequenceEndEvent, MappingEndEvent)):
-                node, start_mark, _ = stack.pop()
-                node.span = self._span(start_mark, event.end_mark)
-                if isinstance(node, Mapping):
-                    pending_key.pop()
-                    self.mappings.append(node)
-                self._size(node)
-                self._attach(stack, pending_key, node)
-            elif isinstance(event, AliasEvent):
+                stack.append([node, event.start_mark.index, event.anchor, count, None])
+                count += 1
+                if event.anchor is not None:
+                    self.anchors[event.anchor] = node
+            elif kind is MappingEndEvent or kind is SequenceEndEvent:
+                node, start, anchor, before, _ = stack.pop()
+                node.span = Span.of(source, offset + start, offset + event.end_mark.index)
+                if kind is MappingEndEvent:
+                    self.mappings.append(node)  # type: ignore[arg-type]
+                size = count - before
+                if size > limits.expanded_nodes:
+                    raise _LimitExceeded("alias expansion", limits.expanded_nodes, size, start)
+                if anchor is not None:
+                    sizes[id(node)] = size
+                self._attach(stack, node)
+            elif kind is AliasEvent:
                 target = self.anchors.get(event.anchor)
                 if target is None:
                     raise ComposerError(None, None, f"found undefined alias {event.anchor!r}", event.start_mark)
-                if any(open_node is target for open_node, _, _ in stack):
+                if any(entry[0] is target for entry in stack):
                     raise ComposerError(None, None, f"found recursive alias {event.anchor!r}", event.start_mark)
-                self._attach(stack, pending_key, target)
-            elif isinstance(event, DocumentStartEvent):
+                count += sizes.get(id(target), 1)
+                self._attach(stack, target)
+            elif kind is DocumentStartEvent:
                 self.anchors = {}
 
-    def _scalar_tag(self, event: ScalarEvent) -> str:
-        tag = getattr(event, "ctag", None) or event.tag
-        if tag is None:
-            return PLAIN_TAG if event.implicit[0] else STR_TAG
-        tag = str(tag)
-        return STR_TAG if tag == "!" else tag  # a lone `!` turns implicit typing off: the value is a string
-
-    def _anchor(self, anchor: str | None, node: Node) -> None:
-        if anchor is not None:
-            self.anchors[anchor] = node
-
-    def _attach(self, stack: list, pending_key: list, node: Node) -> None:
+    def _attach(self, stack: list, node: Node) -> None:  # type: ignore[type-arg]
         if not stack:
             self.roots.append(node)
-            root_size = self.sizes.get(id(node), 1)
-            if root_size > self.limits.expanded_nodes:
-                raise _LimitExceeded("alias expansion", self.limits.expanded_nodes, root_size, node.span.start - self.offset)
             return
-        parent = stack[-1][0]
-        if isinstance(parent, Sequence):
+        entry = stack[-1]
+        parent = entry[0]
+        if type(parent) is Sequence:
             parent.items.append(node)
-        elif pending_key[-1] is None:
-            pending_key[-1] = node
+        elif entry[4] is None:
+            entry[4] = node
         else:
-            parent.pairs.append((pending_key[-1], node))
-            pending_key[-1] = None
-
-    def _size(self, node: Node) -> None:
-        """Expanded size, counted without expanding: 1 + the children's sizes, aliases counted in full."""
-        if isinstance(node, Sequence):
-            children = node.items
-        else:
-            children = [part for pair in node.pairs for part in pair]  # type: ignore[union-attr]
-        total = 1 + sum(self.sizes.get(id(child), 1) for child in children)
-        self.sizes[id(node)] = min(total, self.limits.expanded_nodes + 1)
-        if total > self.limits.expanded_nodes:
-            raise _LimitExceeded("alias expansion", self.limits.expanded_nodes, total, node.span.start - self.offset)
+            parent.pairs.append((entry[4], node))
+            entry[4] = None
 
     def _place_empty_values(self, mapping: Mapping) -> None:
         """Put an empty value just after its key's colon, as libyaml does (the pure parser puts it at the next
@@ -488,8 +538,7 @@ class _Builder:
             if isinstance(value, Scalar) and value.span.start == value.span.end and value.value == "":
                 colon = text.find(":", key.span.end, value.span.start + 1)
                 if colon >= 0:
-                    at = self.source.position(colon + 1)
-                    value.span = Span(at.line, at.column, at.line, at.column, colon + 1, colon + 1)
+                    value.span = Span.of(self.source, colon + 1, colon + 1)
 
     def _find_duplicates(self, mapping: Mapping) -> None:
         first: dict[str, Scalar] = {}
@@ -521,9 +570,7 @@ def value_span(source: SourceText, scalar: Scalar, start: int, end: int | None =
     last = _value_index(source, scalar, min(end, len(scalar.value)) - 1) if scalar.value else None
     if first is None or last is None:
         return scalar.span
-    begin = source.position(first)
-    stop = source.position(last + 1)
-    return Span(begin.line, begin.column, stop.line, stop.column, first, last + 1)
+    return Span.of(source, first, last + 1)
 
 
 def _value_index(source: SourceText, scalar: Scalar, offset: int) -> int | None:
