@@ -11,10 +11,14 @@ import bisect
 import codecs
 import re
 from dataclasses import dataclass, field
+from itertools import accumulate
 
 # YAML line breaks (YAML 1.1, which both libyaml and ruamel.yaml's reader follow for counting lines):
 # CR LF, CR, LF, NEL, LINE SEPARATOR, PARAGRAPH SEPARATOR.
 _BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
+_BREAKS = "\r\n\x85\u2028\u2029"
+# Characters other than LF where YAML or str.splitlines would break a line.
+_NOT_LF_ONLY = re.compile("[\r\x85\u2028\u2029\x0b\x0c\x1c\x1d\x1e]")
 
 _BOMS = (
     (codecs.BOM_UTF32_LE, "utf-32-le"),
@@ -53,42 +57,63 @@ class SourceText:
     text: str
     bom: bool = False
     encoding: str = "utf-8"
-    _starts: list[int] = field(default_factory=list, repr=False)
+    _starts: list[int] | None = field(default=None, repr=False)
 
-    def __post_init__(self) -> None:
-        starts = [0]
-        starts.extend(m.end() for m in _BREAK.finditer(self.text))
-        self._starts = starts
+    @property
+    def starts(self) -> list[int]:
+        """The offset of each line's first character, computed when a position is first asked for (a file
+        without findings and without documents to build never needs it)."""
+        if self._starts is None:
+            self._starts = _line_starts(self.text)
+        return self._starts
 
     @property
     def line_count(self) -> int:
-        return len(self._starts)
+        return len(self.starts)
 
     def position(self, index: int) -> Position:
         """The line and column of the character at `index` (0-based offset into `text`)."""
+        starts = self.starts
         index = max(0, min(index, len(self.text)))
-        line = bisect.bisect_right(self._starts, index) - 1
-        return Position(line + 1, index - self._starts[line] + 1)
+        line = bisect.bisect_right(starts, index) - 1
+        return Position(line + 1, index - starts[line] + 1)
 
     def offset(self, line: int, column: int) -> int:
         """The 0-based offset of a 1-based line and column."""
-        line = max(1, min(line, len(self._starts)))
-        return min(self._starts[line - 1] + column - 1, len(self.text))
+        starts = self.starts
+        line = max(1, min(line, len(starts)))
+        return min(starts[line - 1] + column - 1, len(self.text))
 
     def is_line_start(self, index: int) -> bool:
-        found = bisect.bisect_left(self._starts, index)
-        return found < len(self._starts) and self._starts[found] == index
+        if index <= 0 or index > len(self.text):
+            return index == 0
+        before = self.text[index - 1]
+        if before == "\r":
+            return self.text[index : index + 1] != "\n"  # between CR and LF is inside one line break
+        return before in _BREAKS
 
     def line_start(self, line: int) -> int:
-        return self._starts[line - 1]
+        return self.starts[line - 1]
 
     def line_text(self, line: int) -> str:
         """The text of a 1-based line without its line break ('' past the end)."""
-        if line < 1 or line > len(self._starts):
+        starts = self.starts
+        if line < 1 or line > len(starts):
             return ""
-        start = self._starts[line - 1]
-        end = self._starts[line] if line < len(self._starts) else len(self.text)
+        start = starts[line - 1]
+        end = starts[line] if line < len(starts) else len(self.text)
         return _BREAK.sub("", self.text[start:end], count=1) if end > start else ""
+
+
+def _line_starts(text: str) -> list[int]:
+    """Line starts by YAML's line breaks; with only LF breaks (almost every file), str.splitlines and
+    itertools.accumulate find them in C, ten times faster than a regular expression's match objects."""
+    if _NOT_LF_ONLY.search(text) is None:
+        starts = [0, *accumulate(map(len, text.splitlines(True)))]
+        if text and not text.endswith("\n"):
+            starts.pop()  # the end of a last line without a break is not a line start
+        return starts
+    return [0, *(match.end() for match in _BREAK.finditer(text))]
 
 
 def decode(data: bytes) -> SourceText:
