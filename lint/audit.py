@@ -26,7 +26,7 @@ from lint.checks.agent import evidence, freeze_source
 from lint.checks.identity import kustomization_namespace
 from lint.discovery import InputFile
 from lint.effective import SKIP_HOOKS_KEY, hook_state
-from lint.engine import RunOptions, RunResult, run, secrets_index
+from lint.engine import RunOptions, RunResult, bind, interest_of, run, secrets_index
 from lint.findings import Finding, Severity
 from lint.loading import load_file
 from lint.model import Workload
@@ -111,13 +111,15 @@ def build(inputs: Sequence[InputFile], rules: Sequence[Rule], settings: Settings
     by_path: dict[str, list[Finding]] = {}
     for finding in result.findings:
         by_path.setdefault(finding.path, []).append(finding)
+    interest = interest_of(bind(rules), options)
     report = AuditReport(files=result.files, target=str(settings.kubevirt), errors=list(result.errors))
     for item in inputs:
         try:
             data = item.read()
         except OSError:
             continue
-        loaded = load_file(item.display, data, helm_template=item.helm_template, limits=options.limits)
+        loaded = load_file(item.display, data, helm_template=item.helm_template, limits=options.limits,
+                           interest=interest)
         findings = by_path.pop(loaded.path, [])
         owner: dict[int, Workload] = {}
         for finding in findings:

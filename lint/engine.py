@@ -14,10 +14,12 @@ from lint.checks import CheckContext, CheckSpec, registry
 from lint.settings import Settings
 from lint.discovery import InputFile
 from lint.findings import Finding, Hit, Severity
-from lint.index import SECRET_HINT, Launcher, RunIndex, is_velero_object
+from lint.index import SECRET_HINT, VELERO_INTEREST, Launcher, RunIndex, is_velero_object
+from lint.interest import Interest
 from lint.loading import LoadedFile, load_file
-from lint.model import KubeObject, Workload
-from lint.suppressions import Directive, directives, suppressed, unused
+from lint.model import SECRET_INTEREST, WORKLOAD_INTEREST, KubeObject, Workload
+from lint.policy import policy_interest
+from lint.suppressions import SUPPRESSION_INTEREST, Directive, directives, suppressed, unused
 from lint.yamldoc import Limits
 
 if TYPE_CHECKING:
@@ -129,7 +131,9 @@ def run(
         from lint.cache import Cache, run_key
 
         cache = Cache(cache_dir, run_key([item.rule for item in bound], settings, options, index))
-    task = partial(lint_one, bound=bound, settings=settings, options=options, index=index, cache=cache)
+    interest = interest_of(bound, options)
+    task = partial(lint_one, bound=bound, settings=settings, options=options, index=index, cache=cache,
+                   interest=interest)
     outcomes: list[FileOutcome] = []
     for number, outcome in enumerate(_map(task, inputs, jobs), start=1):
         if progress is not None:
@@ -148,7 +152,8 @@ def run(
     for outcome in outcomes:
         if outcome.has_velero:  # rare: read the file again rather than send its tree between processes
             item = by_path[outcome.path]
-            loaded = load_file(item.display, item.read(), helm_template=item.helm_template, limits=options.limits)
+            loaded = load_file(item.display, item.read(), helm_template=item.helm_template, limits=options.limits,
+                               interest=interest)
             outcome.findings.extend(_lint(loaded, bound, settings, ("velero",), index, result.errors))
     enabled = {item.rule.code for item in bound}
     for outcome in outcomes:
@@ -160,6 +165,25 @@ def run(
                                for f in kept)
     result.findings.sort(key=Finding.sort_key)
     return result
+
+
+def interest_of(bound: Sequence[_Bound], options: RunOptions) -> Interest:
+    """The documents the selected rules read (lint.interest); every other document is only syntax-checked.
+
+    File checks other than policies (syntax aside, which every document gets) judge the documents vmlint's
+    rules read: workloads, Velero objects and Secrets. Velero checks also need the workloads, whose launcher
+    pods their selectors must match."""
+    interest = SUPPRESSION_INTEREST if options.inline_suppressions else Interest()
+    for item in bound:
+        if item.rule.check == "policy":
+            interest |= policy_interest(item.rule.params)
+        elif item.spec.scope == "file":
+            interest |= WORKLOAD_INTEREST | VELERO_INTEREST | SECRET_INTEREST
+        elif item.spec.scope == "workload":
+            interest |= WORKLOAD_INTEREST
+        elif item.spec.scope == "velero":
+            interest |= VELERO_INTEREST | WORKLOAD_INTEREST
+    return interest
 
 
 def bind(rules: Sequence[Rule]) -> list[_Bound]:
@@ -208,6 +232,7 @@ def lint_one(
     options: RunOptions,
     index: RunIndex,
     cache: Cache | None = None,
+    interest: Interest | None = None,
 ) -> FileOutcome:
     """Load and lint one file with the file and workload checks (Velero objects are checked later), or take
     its outcome from the cache when neither the file nor anything its findings depend on changed."""
@@ -221,7 +246,8 @@ def lint_one(
         cached = _from_cache(item.display, cache.load(key))
         if cached is not None:
             return cached
-    loaded = load_file(item.display, data, helm_template=item.helm_template, limits=options.limits)
+    loaded = load_file(item.display, data, helm_template=item.helm_template, limits=options.limits,
+                       interest=interest or interest_of(bound, options))
     outcome = FileOutcome(loaded.path, objects=len(loaded.objects), workloads=len(loaded.workloads))
     local = RunIndex(secrets=index.secrets)
     for workload in loaded.workloads:
@@ -301,7 +327,9 @@ def secrets_index(inputs: Sequence[InputFile], limits: Limits) -> RunIndex:
             continue
         index.kustomize.add_input(item.display, item.path, data, limits)
         if SECRET_HINT.search(data):
-            for obj in load_file(item.display, data, helm_template=item.helm_template, limits=limits).objects:
+            loaded = load_file(item.display, data, helm_template=item.helm_template, limits=limits,
+                               interest=SECRET_INTEREST)
+            for obj in loaded.objects:
                 index.add_secret(obj)
     return index
 

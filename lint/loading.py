@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from lint.interest import EVERYTHING, Interest
 from lint.model import KubeObject, Workload, objects_in, workload_of
 from lint.source import DecodeError, SourceText, decode
 from lint.velero import is_hook_like_key
@@ -18,23 +19,6 @@ from lint.yamldoc import Document, LimitProblem, Limits, Mapping, Node, Scalar, 
 from lint.yamlrepair import QuoteRepair, ShellWrapper, diagnose_heredoc, diagnose_stray_quote
 
 _TEMPLATE_MARKER = re.compile(r"\{\{|\{%")
-# Only documents that mention one of these can matter to a rule beyond syntax: KubeVirt's and Harvester's
-# kinds, Velero's, Secrets (cloud-init user data), and vmlint's own annotations. The rest is syntax-checked
-# by libyaml without building anything (most of a GitOps repository is Deployments and ConfigMaps).
-_MARKERS = ("kubevirt.io", "velero.io", "harvesterhci.io", "vmlint")
-_SECRET_KIND = re.compile(r"kind:\s*[\"']?Secret\b")
-
-
-def may_matter(text: str, start: int, end: int) -> bool:
-    """A substring search (str.find is far faster than a regular expression over megabytes)."""
-    if any(text.find(marker, start, end) >= 0 for marker in _MARKERS):
-        return True
-    found = text.find("Secret", start, end)
-    while found >= 0:
-        if _SECRET_KIND.search(text, max(start, found - 40), min(end, found + 7)):
-            return True
-        found = text.find("Secret", found + 6, end)
-    return False
 
 
 @dataclass(frozen=True)
@@ -70,16 +54,28 @@ class LoadedFile:
 
 def in_helm_chart_templates(path: Path) -> bool:
     """A file below a `templates/` directory whose parent holds a Chart.yaml is an unrendered Helm template."""
-    parts = path.resolve().parts if path.exists() else path.parts
-    for i in range(len(parts) - 1, 0, -1):
-        if parts[i] == "templates" and (Path(*parts[:i]) / "Chart.yaml").is_file():
+    return chart_templates_directory(path.resolve().parent if path.exists() else path.parent)
+
+
+def chart_templates_directory(directory: Path) -> bool:
+    """Whether files directly in `directory` (a resolved path) are below a Helm chart's `templates/`."""
+    parts = directory.parts
+    for i in range(len(parts), 0, -1):
+        if parts[i - 1] == "templates" and (Path(*parts[: i - 1]) / "Chart.yaml").is_file():
             return True
     return False
 
 
 def load_file(
-    display: str, data: bytes, helm_template: bool = False, use_c: bool = True, limits: Limits = Limits()
+    display: str,
+    data: bytes,
+    helm_template: bool = False,
+    use_c: bool = True,
+    limits: Limits = Limits(),
+    interest: Interest = EVERYTHING,
 ) -> LoadedFile:
+    """Decode, split and parse a file; only the documents `interest` selects are built (the rest are checked
+    for syntax), so what the rules read is the whole of what costs time."""
     if len(data) > limits.file_bytes:
         return LoadedFile(display, None, limit=LimitProblem("file size", limits.file_bytes, len(data), 1, 1))
     try:
@@ -90,7 +86,7 @@ def load_file(
     if helm_template:
         loaded.template = TemplateSkip(True, _first_marker(source, 0, len(source.text)), ())
         return loaded
-    loaded.documents = load_documents(source, use_c=use_c, limits=limits, relevant=may_matter)
+    loaded.documents = load_documents(source, use_c=use_c, limits=limits, relevant=interest.select)
     skipped = tuple(doc.index for doc in loaded.documents if _is_unrendered_template(source, doc))
     if skipped:
         first = loaded.documents[skipped[0]]

@@ -9,9 +9,11 @@ where the pod-bound metadata lies and which lookalike places never reach the pod
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from lint.interest import Interest
 from lint.yamldoc import Document, Mapping, Node, Scalar, Sequence
 
 Path = tuple[str, ...]
@@ -84,6 +86,16 @@ KINDS: tuple[KindSpec, ...] = (
     ),
 )
 _BY_KIND = {(spec.group, spec.kind): spec for spec in KINDS}
+
+# A Secret document says `kind: Secret` ("Secret" alone is in every `imagePullSecrets`).
+SECRET_INTEREST = Interest(frozenset({("Secret", re.compile(r"kind:\s*[\"']?Secret\b"))}))
+# A workload document names its kind ("VirtualMachine" is in all of them); guest-agent evidence also reads
+# the DataVolumes and Secrets of the workload's own file.
+WORKLOAD_INTEREST = Interest(
+    frozenset((kind,) for kind in {spec.kind for spec in KINDS}
+              if not any(other != kind and other in kind for other in (spec.kind for spec in KINDS))),
+    companions=frozenset({("DataVolume",)}) | SECRET_INTEREST.needs,
+)
 
 
 @dataclass(eq=False)

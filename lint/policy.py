@@ -39,7 +39,8 @@ from lint.catalogue import CatalogueError, Rule
 from lint.findings import Hit, Severity
 from lint.go_duration import parse_duration
 from lint.k8s_yaml import scalar_type
-from lint.model import KubeObject, Workload
+from lint.interest import EVERYTHING, Interest, any_of
+from lint.model import WORKLOAD_INTEREST, KubeObject, Workload
 from lint.yamldoc import Mapping, Node, Scalar, Sequence as SeqNode, Span
 
 CUSTOM_CODE = re.compile(r"[A-Z]+[0-9]+")
@@ -577,6 +578,18 @@ PARAMETERISED: dict[str, Callable[[Target], Iterator[Hit]]] = {
 }
 _WORKLOADS_ONLY = {"require-freeze"}
 _ANNOTATION_CHECKS = {"required-annotation", "forbidden-annotation", "annotation-matches", "max-duration"}
+
+
+def policy_interest(params: dict[str, Any]) -> Interest:
+    """The documents a policy can select (lint.interest): workloads for the checks that only look at them,
+    the named kinds (each document of a kind names it), or, for a path on any kind, every document."""
+    match = params.get("match") or {}
+    if params["check"] in _WORKLOADS_ONLY or (
+            params["check"] in _ANNOTATION_CHECKS and "path" not in params and "kinds" not in match):
+        return WORKLOAD_INTEREST
+    if match.get("kinds"):
+        return any_of(*match["kinds"])
+    return EVERYTHING
 
 
 def policy_check(loaded: Any, ctx: Any) -> Iterator[Hit]:

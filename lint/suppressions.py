@@ -15,10 +15,14 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
+from lint.interest import any_of
 from lint.loading import LoadedFile
 from lint.yamldoc import Mapping, Node, Scalar, Sequence, Span
 
 IGNORE_ANNOTATION = "vmlint.io/ignore"
+# A document with a directive (`# vmlint: ...` or the ignore annotation) is built, so that a directive is told
+# apart from the same text inside a string, and an annotation knows which object it covers.
+SUPPRESSION_INTEREST = any_of("vmlint")
 _COMMENT = re.compile(
     r"(?:^|(?<=\s))#\s*vmlint:\s*(?P<kind>disable|disable-next-line|disable-file)\s*=\s*"
     r"(?P<codes>[A-Za-z0-9]+(?:\s*,\s*[A-Za-z0-9]+)*)(?:\s+--\s*(?P<reason>.*))?"

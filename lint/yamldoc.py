@@ -343,7 +343,7 @@ class _LimitExceeded(Exception):
         self.what, self.limit, self.found, self.index = what, limit, found, index
 
 
-Relevance = Callable[[str, int, int], bool]  # (text, start, end) -> may this document matter to a rule?
+Relevance = Callable[[str, list[tuple[int, int]]], list[bool]]  # (text, chunks) -> build each chunk?
 
 
 def load_documents(
@@ -356,16 +356,17 @@ def load_documents(
     """
     use_c = use_c and _CParser is not None
     chunks = split_documents(source)
-    if relevant is not None and use_c and not any(relevant(source.text, begin, end) for begin, end in chunks):
+    wanted = relevant(source.text, chunks) if relevant is not None and use_c else [True] * len(chunks)
+    if not any(wanted) and chunks:
         try:
             _CComposer(source.text).raw_parse()
             return []  # nothing anyone lints, and all of it parses
         except YAMLError:
             pass  # find the broken documents one by one
     documents: list[Document] = []
-    for begin, end in chunks:
+    for (begin, end), want in zip(chunks, wanted):
         chunk = source.text[begin:end]
-        if relevant is not None and use_c and not relevant(source.text, begin, end):
+        if not want:
             try:
                 _CComposer(chunk).raw_parse()
                 continue

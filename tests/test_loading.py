@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from helpers import lint_text, vm_with, where
+from lint.catalogue import builtin_catalogue
+from lint.engine import RunOptions, bind, interest_of, select_rules
 from lint.k8s_yaml import scalar_type
 from lint.loading import load_file
 from lint.model import objects_in
-from lint.source import decode
+from lint.source import Position, decode
 from lint.yamldoc import Scalar, Sequence, c_parser_available, load_documents, value_span
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "real"
@@ -143,3 +148,47 @@ def test_a_document_libyaml_rejects_but_yaml_1_2_accepts_is_kept() -> None:
     text = ("apiVersion: kubevirt.io/v1\nkind: VirtualMachine\nmetadata: {name: a}\nspec:\n  x: {image: example.com/disk:1}\n"
             "  template:\n    metadata:\n      annotations:\n        pre.hook.backup.velero.io/on-error: fail\n")
     assert [f.code for f in lint_text(text, select=("VM0", "VM105"))] == ["VM105"]
+
+
+_BREAK_CHARS = "\r\n\x85\u2028\u2029\x0b\x0c\x1c\x1d\x1e"
+
+
+@given(st.text(alphabet=st.sampled_from(list("ab ") + list(_BREAK_CHARS)), max_size=40))
+@settings(max_examples=500, deadline=None)
+def test_line_table_matches_yaml_line_breaks(text: str) -> None:
+    """The fast line table (splitlines in C) gives what YAML's breaks give: CR LF, CR, LF, NEL, LS, PS only."""
+    source = decode(text.encode("utf-8"))
+    expected = [0, *(m.end() for m in re.finditer("\r\n|[\r\n\x85\u2028\u2029]", text))]
+    assert source.starts == expected
+    assert [i for i in range(len(text) + 2) if source.is_line_start(i)] == [i for i in expected if i <= len(text)]
+
+
+def test_line_table_is_built_only_when_a_position_is_asked_for() -> None:
+    source = decode(b"a: 1\nb: 2\n")
+    assert source._starts is None
+    assert source.position(6) == Position(2, 2)
+    assert source.starts == [0, 5, 10]
+
+
+def test_only_documents_a_rule_can_read_are_built() -> None:
+    """The default rules read workloads, Velero Backups and Schedules and Secrets; a DataVolume is read only
+    next to a workload (guest-agent evidence); the rest is syntax-checked and leaves no document behind."""
+    interest = interest_of(bind(select_rules(builtin_catalogue())), RunOptions())
+    deployment = ("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  annotations:\n"
+                  "    pre.hook.backup.velero.io/command: '[\"sync\"]'\nspec:\n  template:\n    spec:\n"
+                  "      imagePullSecrets: [{name: pull}]\n")
+    volume = "apiVersion: cdi.kubevirt.io/v1beta1\nkind: DataVolume\nmetadata:\n  name: root\n"
+    secret = "apiVersion: v1\nkind: Secret\nmetadata:\n  name: init\n"
+    backup = "apiVersion: velero.io/v1\nkind: Backup\nmetadata:\n  name: nightly\n"
+    vm = "apiVersion: kubevirt.io/v1\nkind: VirtualMachine\nmetadata:\n  name: vm\n"
+
+    def kinds(*texts: str) -> list[str]:
+        loaded = load_file("f.yaml", "---\n".join(texts).encode(), interest=interest)
+        return [obj.kind for obj in loaded.objects]
+
+    assert kinds(deployment, volume) == []
+    assert kinds(deployment, volume, vm) == ["DataVolume", "VirtualMachine"]
+    assert kinds(deployment, secret, backup) == ["Secret", "Backup"]
+    assert kinds(deployment + "  broken: [\n") == []  # syntax-checked: the broken document is built to report it
+    broken = load_file("f.yaml", (deployment + "x: [\n").encode(), interest=interest)
+    assert [doc.syntax_error is not None for doc in broken.documents] == [True]

@@ -383,6 +383,22 @@ def test_kinds_select_other_objects_for_a_schema(tmp_path: Path) -> None:
     ]
 
 
+def test_a_rule_on_a_kind_vmlint_does_not_read_still_sees_it(tmp_path: Path) -> None:
+    """Documents are built only when a selected rule can read them: a Deployment without any KubeVirt or Velero
+    text is built for a rule whose match names Deployment, and for a path on every kind."""
+    text = ("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 1\n---\n"
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n")
+    by_kind = "match: {kinds: [Deployment]}\npath: metadata\nschema: {required: [namespace]}\n"
+    assert messages(lint_with(tmp_path / "kind", by_kind, text)) == [
+        ("ORG001", 3, 1, "metadata: 'namespace' is a required property"),
+    ]
+    every_kind = "path: metadata\nschema: {required: [namespace]}\n"
+    assert messages(lint_with(tmp_path / "all", every_kind, text)) == [
+        ("ORG001", 3, 1, "metadata: 'namespace' is a required property"),
+        ("ORG001", 10, 1, "metadata: 'namespace' is a required property"),
+    ]
+
+
 # --- vmlint test-rules ------------------------------------------------------------------------------------------
 
 

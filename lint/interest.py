@@ -1,0 +1,60 @@
+"""Which documents of a file the selected rules can read, decided before anything is parsed.
+
+Most of a GitOps repository is Deployments, ConfigMaps and Services that no vmlint rule reads. A document
+is worth building only if its text contains what the objects a rule reads must contain (a KubeVirt workload
+names its kind, a Velero Backup its group and kind): `str.find` over megabytes costs next to nothing, while
+building a position-carrying tree is most of a run. Documents no rule reads are still checked for syntax.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Union
+
+Marker = Union[str, "re.Pattern[str]"]  # a string to find, or a pattern to search for after the strings before it
+
+
+@dataclass(frozen=True)
+class Interest:
+    """A document is built when it contains every string of one of `needs`; a document matching one of
+    `companions` is built only in a file where some document was (a VM's DataVolume or Secret next to it);
+    with `everything`, every document is built (a custom rule may select any kind by path)."""
+
+    needs: frozenset[tuple[Marker, ...]] = frozenset()
+    companions: frozenset[tuple[Marker, ...]] = frozenset()
+    everything: bool = False
+
+    def __or__(self, other: Interest) -> Interest:
+        return Interest(self.needs | other.needs, self.companions | other.companions,
+                        self.everything or other.everything)
+
+    def select(self, text: str, chunks: Iterable[tuple[int, int]]) -> list[bool]:
+        """For each (start, end) chunk of `text`, whether to build it."""
+        chunks = list(chunks)
+        if self.everything:
+            return [True] * len(chunks)
+        wanted = [_any_all(text, start, end, self.needs) for start, end in chunks]
+        if self.companions and any(wanted):
+            wanted = [want or _any_all(text, start, end, self.companions)
+                      for want, (start, end) in zip(wanted, chunks)]
+        return wanted
+
+
+def any_of(*markers: str) -> Interest:
+    """Documents that contain at least one of `markers`."""
+    return Interest(frozenset((marker,) for marker in markers))
+
+
+def _any_all(text: str, start: int, end: int, groups: frozenset[tuple[Marker, ...]]) -> bool:
+    return any(all(_found(text, start, end, marker) for marker in group) for group in groups)
+
+
+def _found(text: str, start: int, end: int, marker: Marker) -> bool:
+    if isinstance(marker, str):
+        return text.find(marker, start, end) >= 0
+    return marker.search(text, start, end) is not None
+
+
+EVERYTHING = Interest(everything=True)
