@@ -11,15 +11,15 @@ import re
 from dataclasses import dataclass, field
 
 from lint.effective import hook_state
-from lint.interest import Interest
+from lint.interest import Interest, kind_pattern
 from lint.kustomize import KustomizeIndex
-from lint.model import SECRET_INTEREST, KubeObject, Workload
+from lint.model import KubeObject, Workload
 from lint.settings import Settings
 from lint.yamldoc import Mapping, Scalar
 
 VELERO_GROUP = "velero.io"
 VELERO_KINDS = ("Backup", "Schedule")
-VELERO_INTEREST = Interest(frozenset((VELERO_GROUP, kind) for kind in VELERO_KINDS))
+VELERO_INTEREST = Interest(frozenset({(VELERO_GROUP, kind_pattern(*VELERO_KINDS))}))
 _PHASE_OF_COMMAND = {
     "pre.hook.backup.velero.io/command": "pre",
     "hook.backup.velero.io/command": "pre",  # the legacy keys are a pre hook
@@ -27,7 +27,7 @@ _PHASE_OF_COMMAND = {
 }
 
 # Files that may hold a Secret: a cheap test on the raw bytes, so the pre-pass parses almost nothing else.
-SECRET_HINT = re.compile(rb"kind:\s*[\"']?Secret\b")
+SECRET_HINT = re.compile(kind_pattern("Secret").pattern.encode())
 
 
 @dataclass(frozen=True)

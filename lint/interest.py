@@ -47,6 +47,12 @@ def any_of(*markers: str) -> Interest:
     return Interest(frozenset((marker,) for marker in markers))
 
 
+def kind_pattern(*kinds: str) -> re.Pattern[str]:
+    """`kind: X` in block, flow or JSON style, for kinds whose name alone is too common a word ("Secret" is in
+    every `imagePullSecrets`, "Schedule" in every `ScheduleAnyway`)."""
+    return re.compile(r"""\bkind["']?[ \t]*:\s*["']?(?:""" + "|".join(map(re.escape, kinds)) + r")\b")
+
+
 def _any_all(text: str, start: int, end: int, groups: frozenset[tuple[Marker, ...]]) -> bool:
     return any(all(_found(text, start, end, marker) for marker in group) for group in groups)
 

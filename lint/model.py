@@ -9,11 +9,10 @@ where the pod-bound metadata lies and which lookalike places never reach the pod
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from lint.interest import Interest
+from lint.interest import Interest, kind_pattern
 from lint.yamldoc import Document, Mapping, Node, Scalar, Sequence
 
 Path = tuple[str, ...]
@@ -88,7 +87,7 @@ KINDS: tuple[KindSpec, ...] = (
 _BY_KIND = {(spec.group, spec.kind): spec for spec in KINDS}
 
 # A Secret document says `kind: Secret` ("Secret" alone is in every `imagePullSecrets`).
-SECRET_INTEREST = Interest(frozenset({("Secret", re.compile(r"kind:\s*[\"']?Secret\b"))}))
+SECRET_INTEREST = Interest(frozenset({("Secret", kind_pattern("Secret"))}))
 # A workload document names its kind ("VirtualMachine" is in all of them); guest-agent evidence also reads
 # the DataVolumes and Secrets of the workload's own file.
 WORKLOAD_INTEREST = Interest(
