@@ -28,6 +28,12 @@ class InputFile:
     path: Path | None  # None for standard input
     data: bytes | None = None
     helm_template: bool = False
+    real: Path | None = None  # the resolved path, found once by discovery for everyone who needs it
+
+    def real_path(self) -> Path | None:
+        if self.real is not None or self.path is None:
+            return self.real
+        return self.path.resolve()
 
     def read(self) -> bytes:
         if self.data is not None:
@@ -62,12 +68,12 @@ def discover(
             for found, real, helm in _walk(path):
                 if real not in seen and not _excluded(real, excludes, base):
                     seen.add(real)
-                    yield InputFile(_display(found), found, helm_template=helm)
+                    yield InputFile(_display(found), found, helm_template=helm, real=real)
         else:
             real = path.resolve()
             if real not in seen and not _excluded(real, excludes, base):
                 seen.add(real)
-                yield InputFile(_display(path), path, helm_template=in_helm_chart_templates(path))
+                yield InputFile(_display(path), path, helm_template=in_helm_chart_templates(path), real=real)
 
 
 def _excluded(path: Path, excludes: Sequence[re.Pattern[str]], base: Path | None) -> bool:

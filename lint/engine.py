@@ -79,7 +79,7 @@ class RunOptions:
         if not self.per_file_ignores or item.path is None:
             return ()
         try:
-            relative = item.path.resolve().relative_to((self.root or Path.cwd()).resolve()).as_posix()
+            relative = item.real_path().relative_to((self.root or Path.cwd()).resolve()).as_posix()  # type: ignore[union-attr]
         except ValueError:
             return ()
         return tuple(code for pattern, codes in self.per_file_ignores if pattern.fullmatch(relative) for code in codes)
@@ -325,7 +325,7 @@ def secrets_index(inputs: Sequence[InputFile], limits: Limits) -> RunIndex:
             data = item.read()
         except OSError:
             continue
-        index.kustomize.add_input(item.display, item.path, data, limits)
+        index.kustomize.add_input(item.display, item.path, data, limits, real=item.real)
         if SECRET_HINT.search(data):
             loaded = load_file(item.display, data, helm_template=item.helm_template, limits=limits,
                                interest=SECRET_INTEREST)

@@ -48,10 +48,12 @@ class KustomizeIndex:
 
     # ---------------------------------------------------------------------------------------- building
 
-    def add_input(self, display: str, path: Path | None, data: bytes, limits: Limits = Limits()) -> None:
-        """One file of the run: remember its key; read a kustomization, and the one beside it on disk."""
+    def add_input(self, display: str, path: Path | None, data: bytes, limits: Limits = Limits(),
+                  real: Path | None = None) -> None:
+        """One file of the run: remember its key (`real`, its resolved path, when the caller has it); read a
+        kustomization, and the one beside it on disk."""
         if path is not None:
-            key = _disk_key(path)
+            key = real.as_posix() if real is not None else _disk_key(path)
             self.aliases[display] = key
             if path.name in KUSTOMIZATION_NAMES:
                 self._add(key, display, data, limits, posixpath.dirname(key), display_dir=posixpath.dirname(display))
