@@ -2,12 +2,18 @@
 
 A check is a function that reads the object model (never YAML text) and yields Hits. File checks see a whole
 loaded file (syntax, repeated keys, templates); workload checks see one KubeVirt object's workload view.
+
+The registry names each check's function by its module path and imports the module only when the check first
+runs: a run imports only what its rules and its files need (no check module at all when every file comes from
+the cache), which keeps the start-up of a one-file run short.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
+from importlib import import_module
 from typing import Any, Literal, Union
 
 from lint.findings import Hit
@@ -33,10 +39,15 @@ VeleroCheck = Callable[[KubeObject, CheckContext], Iterator[Hit]]
 @dataclass(frozen=True)
 class CheckSpec:
     """A check and what it looks at: a file, a workload, or (after every file is read) a Velero Backup or
-    Schedule together with the run's index."""
+    Schedule together with the run's index. `target` is the check function's dotted path, imported on first use."""
 
     scope: Literal["file", "workload", "velero", "suppression"]
-    function: Union[FileCheck, WorkloadCheck, VeleroCheck]
+    target: str
+
+    @cached_property
+    def function(self) -> Union[FileCheck, WorkloadCheck, VeleroCheck]:
+        module, _, name = self.target.rpartition(".")
+        return getattr(import_module(module), name)  # type: ignore[no-any-return]
 
 
 def _reported_by_the_engine(target: object, ctx: CheckContext) -> Iterator[Hit]:
@@ -45,48 +56,46 @@ def _reported_by_the_engine(target: object, ctx: CheckContext) -> Iterator[Hit]:
 
 
 def registry() -> dict[str, CheckSpec]:
-    """Every check by the name the catalogue uses."""
-    from lint.checks import agent, backups, commands, freeze, identity, injection, keys, overlays, policies, structure, values
-
+    """Every check by the name the catalogue uses (a registry that imports no check module)."""
     return {
-        "yaml-syntax": CheckSpec("file", structure.yaml_syntax),
-        "unused-suppression": CheckSpec("suppression", _reported_by_the_engine),
-        "duplicate-key": CheckSpec("file", structure.duplicate_key),
-        "input-limit": CheckSpec("file", structure.input_limit),
-        "template-skipped": CheckSpec("file", structure.template_skipped),
-        "annotation-not-string": CheckSpec("workload", keys.annotation_not_string),
-        "hook-not-on-pod": CheckSpec("workload", keys.hook_not_on_pod),
-        "unknown-hook-key": CheckSpec("workload", keys.unknown_hook_key),
-        "command-invalid-json": CheckSpec("workload", commands.invalid_json),
-        "command-not-argv": CheckSpec("workload", commands.not_argv),
-        "command-empty": CheckSpec("workload", commands.empty),
-        "unreplaced-placeholder": CheckSpec("workload", identity.unreplaced_placeholder),
-        "freezer-name-mismatch": CheckSpec("workload", identity.freezer_name_mismatch),
-        "freezer-namespace-mismatch": CheckSpec("workload", identity.freezer_namespace_mismatch),
-        "generated-vmi-name": CheckSpec("workload", identity.generated_vmi_name),
-        "overlay-namespace-mismatch": CheckSpec("workload", overlays.overlay_namespace_mismatch),
-        "hook-container": CheckSpec("workload", freeze.hook_container),
-        "unpaired-freeze": CheckSpec("workload", freeze.unpaired_freeze),
-        "freeze-phase-swapped": CheckSpec("workload", freeze.freeze_phase_swapped),
-        "freezer-args": CheckSpec("workload", freeze.freezer_args),
-        "restore-hook-on-launcher": CheckSpec("workload", keys.restore_hook_on_launcher),
-        "legacy-hook-keys": CheckSpec("workload", keys.legacy_hook_keys),
-        "hook-overridden": CheckSpec("workload", injection.hook_overridden),
-        "skip-hooks-misplaced": CheckSpec("workload", injection.skip_hooks_misplaced),
-        "freeze-disabled": CheckSpec("workload", injection.freeze_disabled),
-        "pre-timeout-too-short": CheckSpec("workload", injection.pre_timeout_too_short),
-        "invalid-on-error": CheckSpec("workload", values.invalid_on_error),
-        "invalid-duration": CheckSpec("workload", values.invalid_duration),
-        "invalid-bool": CheckSpec("workload", values.invalid_bool),
-        "guest-agent-missing": CheckSpec("workload", agent.guest_agent_missing),
-        "guest-agent-unverifiable": CheckSpec("workload", agent.guest_agent_unverifiable),
-        "windows-vss": CheckSpec("workload", agent.windows_vss),
-        "cloud-config-invalid": CheckSpec("workload", agent.cloud_config_invalid),
-        "agent-install-not-enabled": CheckSpec("workload", agent.agent_install_not_enabled),
-        "backup-hook-invalid": CheckSpec("velero", backups.backup_hook_invalid),
-        "backup-hook-never-runs": CheckSpec("velero", backups.backup_hook_never_runs),
-        "backup-hook-shadowed": CheckSpec("velero", backups.backup_hook_shadowed),
-        "require-explicit-on-error": CheckSpec("workload", policies.require_explicit_on_error),
-        "require-namespace": CheckSpec("workload", policies.require_namespace),
-        "policy": CheckSpec("file", policies.policy),  # custom rules and VM902: lint.policy
+        "yaml-syntax": CheckSpec("file", "lint.checks.structure.yaml_syntax"),
+        "unused-suppression": CheckSpec("suppression", "lint.checks._reported_by_the_engine"),
+        "duplicate-key": CheckSpec("file", "lint.checks.structure.duplicate_key"),
+        "input-limit": CheckSpec("file", "lint.checks.structure.input_limit"),
+        "template-skipped": CheckSpec("file", "lint.checks.structure.template_skipped"),
+        "annotation-not-string": CheckSpec("workload", "lint.checks.keys.annotation_not_string"),
+        "hook-not-on-pod": CheckSpec("workload", "lint.checks.keys.hook_not_on_pod"),
+        "unknown-hook-key": CheckSpec("workload", "lint.checks.keys.unknown_hook_key"),
+        "command-invalid-json": CheckSpec("workload", "lint.checks.commands.invalid_json"),
+        "command-not-argv": CheckSpec("workload", "lint.checks.commands.not_argv"),
+        "command-empty": CheckSpec("workload", "lint.checks.commands.empty"),
+        "unreplaced-placeholder": CheckSpec("workload", "lint.checks.identity.unreplaced_placeholder"),
+        "freezer-name-mismatch": CheckSpec("workload", "lint.checks.identity.freezer_name_mismatch"),
+        "freezer-namespace-mismatch": CheckSpec("workload", "lint.checks.identity.freezer_namespace_mismatch"),
+        "generated-vmi-name": CheckSpec("workload", "lint.checks.identity.generated_vmi_name"),
+        "overlay-namespace-mismatch": CheckSpec("workload", "lint.checks.overlays.overlay_namespace_mismatch"),
+        "hook-container": CheckSpec("workload", "lint.checks.freeze.hook_container"),
+        "unpaired-freeze": CheckSpec("workload", "lint.checks.freeze.unpaired_freeze"),
+        "freeze-phase-swapped": CheckSpec("workload", "lint.checks.freeze.freeze_phase_swapped"),
+        "freezer-args": CheckSpec("workload", "lint.checks.freeze.freezer_args"),
+        "restore-hook-on-launcher": CheckSpec("workload", "lint.checks.keys.restore_hook_on_launcher"),
+        "legacy-hook-keys": CheckSpec("workload", "lint.checks.keys.legacy_hook_keys"),
+        "hook-overridden": CheckSpec("workload", "lint.checks.injection.hook_overridden"),
+        "skip-hooks-misplaced": CheckSpec("workload", "lint.checks.injection.skip_hooks_misplaced"),
+        "freeze-disabled": CheckSpec("workload", "lint.checks.injection.freeze_disabled"),
+        "pre-timeout-too-short": CheckSpec("workload", "lint.checks.injection.pre_timeout_too_short"),
+        "invalid-on-error": CheckSpec("workload", "lint.checks.values.invalid_on_error"),
+        "invalid-duration": CheckSpec("workload", "lint.checks.values.invalid_duration"),
+        "invalid-bool": CheckSpec("workload", "lint.checks.values.invalid_bool"),
+        "guest-agent-missing": CheckSpec("workload", "lint.checks.agent.guest_agent_missing"),
+        "guest-agent-unverifiable": CheckSpec("workload", "lint.checks.agent.guest_agent_unverifiable"),
+        "windows-vss": CheckSpec("workload", "lint.checks.agent.windows_vss"),
+        "cloud-config-invalid": CheckSpec("workload", "lint.checks.agent.cloud_config_invalid"),
+        "agent-install-not-enabled": CheckSpec("workload", "lint.checks.agent.agent_install_not_enabled"),
+        "backup-hook-invalid": CheckSpec("velero", "lint.checks.backups.backup_hook_invalid"),
+        "backup-hook-never-runs": CheckSpec("velero", "lint.checks.backups.backup_hook_never_runs"),
+        "backup-hook-shadowed": CheckSpec("velero", "lint.checks.backups.backup_hook_shadowed"),
+        "require-explicit-on-error": CheckSpec("workload", "lint.checks.policies.require_explicit_on_error"),
+        "require-namespace": CheckSpec("workload", "lint.checks.policies.require_namespace"),
+        "policy": CheckSpec("file", "lint.checks.policies.policy"),  # custom rules and VM902: lint.policy
     }
