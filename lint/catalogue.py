@@ -3,10 +3,22 @@
 The catalogue is data a person reads (`vmlint explain` prints it). Each rule names the check that implements
 it (a function registered in lint.checks) and its parameters, so the documentation, the examples and the
 behaviour live side by side and the test-suite runs every example.
+
+`rules/*.yaml` is the only source. Every run needs the whole catalogue, and parsing forty YAML files costs more
+than the rest of a one-file run's start-up, so `lint/catalogue.json` holds the same data compiled to JSON with
+a checksum of each rule file. It is used only while every checksum matches the rules directory in use, so an
+edited rule file is never shadowed by stale data: the YAML is read instead until the JSON is regenerated with
+
+    python -m lint.catalogue
+
+(tests/test_startup.py fails while it is out of date).
 """
 
 from __future__ import annotations
 
+import json
+import zlib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -16,6 +28,7 @@ from lint.findings import Severity
 
 FixAvailability = Literal["none", "safe", "unsafe"]
 _REQUIRED = ("code", "name", "severity", "summary", "rationale", "check", "fix", "examples")
+COMPILED = Path(__file__).resolve().parent / "catalogue.json"
 
 
 class CatalogueError(Exception):
@@ -65,12 +78,51 @@ def rules_directory() -> Path:
 
 @cache
 def builtin_catalogue() -> Catalogue:
-    return load_catalogue(rules_directory())
+    """vmlint's own rules: from the compiled catalogue when it matches the rule files, else from the YAML."""
+    directory = rules_directory()
+    compiled = _compiled(directory)
+    return _catalogue(directory, compiled) if compiled is not None else load_catalogue(directory)
+
+
+def _checksums(directory: Path) -> dict[str, int]:
+    """Each rule file's name and the CRC-32 of its bytes: what decides whether the compiled catalogue is current."""
+    return {path.name: zlib.crc32(path.read_bytes()) for path in sorted(directory.glob("*.yaml"))}
+
+
+def _compiled(directory: Path) -> list[tuple[Path, Any]] | None:
+    """The compiled rule data, or None when it is missing, unreadable or not of exactly these rule files."""
+    try:
+        compiled = json.loads(COMPILED.read_bytes())
+        if compiled["checksums"] != _checksums(directory):
+            return None
+        return [(directory / name, data) for name, data in compiled["rules"].items()]
+    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        return None
+
+
+def compile_catalogue(directory: Path) -> str:
+    """The text of lint/catalogue.json for the rule files of `directory`: each file's data as JSON, and its
+    checksum. A rule file whose data JSON cannot carry unchanged (a date, a non-string key) is a CatalogueError."""
+    rules = {}
+    for path in sorted(directory.glob("*.yaml")):
+        data = _read_rule(path)
+        try:
+            carried = json.loads(json.dumps(data))
+        except (TypeError, ValueError) as err:
+            raise CatalogueError(f"{path}: cannot be compiled to JSON: {err}") from None
+        if carried != data:
+            raise CatalogueError(f"{path}: cannot be compiled to JSON: its data does not survive the round trip")
+        rules[path.name] = data
+    compiled = {
+        "generated": "from rules/*.yaml by `python -m lint.catalogue`: edit the rule files, never this file",
+        "checksums": _checksums(directory),
+        "rules": rules,
+    }
+    return json.dumps(compiled, indent=1, ensure_ascii=False, sort_keys=True) + "\n"
 
 
 def _load_yaml(text: str) -> Any:
-    """Rule files are vmlint's own trusted data: a plain safe load, with libyaml where it is installed
-    (the start-up of every run reads the whole catalogue)."""
+    """Rule files are vmlint's own trusted data: a plain safe load, with libyaml where it is installed."""
     try:
         from ruamel.yaml.cyaml import CSafeLoader
     except ImportError:  # pragma: no cover - without the C extension
@@ -113,13 +165,19 @@ def catalogue_with(directories: "list[Path] | tuple[Path, ...]") -> Catalogue:
 
 
 def load_catalogue(directory: Path) -> Catalogue:
-    rules = []
-    for path in sorted(directory.glob("*.yaml")):
-        try:
-            data = _load_yaml(path.read_text(encoding="utf-8"))
-        except Exception as err:  # any YAML or I/O error in a rule file is a catalogue error
-            raise CatalogueError(f"{path}: cannot read rule: {err}") from None
-        rules.append(_rule(data, path))
+    """The rules of every `*.yaml` file of `directory`, read from the YAML."""
+    return _catalogue(directory, ((path, _read_rule(path)) for path in sorted(directory.glob("*.yaml"))))
+
+
+def _read_rule(path: Path) -> Any:
+    try:
+        return _load_yaml(path.read_text(encoding="utf-8"))
+    except Exception as err:  # any YAML or I/O error in a rule file is a catalogue error
+        raise CatalogueError(f"{path}: cannot read rule: {err}") from None
+
+
+def _catalogue(directory: Path, files: Iterable[tuple[Path, Any]]) -> Catalogue:
+    rules = [_rule(data, path) for path, data in files]
     codes = [rule.code for rule in rules]
     duplicated = sorted({code for code in codes if codes.count(code) > 1})
     if duplicated:
@@ -159,3 +217,10 @@ def _rule(data: Any, path: Path) -> Rule:
         references=tuple(str(ref) for ref in data.get("references") or ()),
         path=str(path),
     )
+
+
+if __name__ == "__main__":  # python -m lint.catalogue: regenerate lint/catalogue.json from rules/*.yaml
+    try:
+        COMPILED.write_text(compile_catalogue(rules_directory()), encoding="utf-8")
+    except CatalogueError as err:
+        raise SystemExit(f"lint.catalogue: {err}") from None

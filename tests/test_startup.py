@@ -1,4 +1,5 @@
-"""What a one-file run (the pre-commit case) does at start-up: it imports no check module a file does not need.
+"""What a one-file run (the pre-commit case) does at start-up: it reads the compiled catalogue, never a stale
+one, and imports no check module a file does not need.
 
 These tests assert behaviour (what is imported, what is read), never timings.
 """
@@ -6,11 +7,16 @@ These tests assert behaviour (what is imported, what is read), never timings.
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from conftest import EXAMPLES, cli_env
+from lint import catalogue
+from lint.catalogue import COMPILED, CatalogueError, builtin_catalogue, compile_catalogue, load_catalogue, rules_directory
 from lint.checks import registry
 
 VM = (EXAMPLES / "harvester-kb-corrected.yaml").read_text(encoding="utf-8")
@@ -34,6 +40,45 @@ def project(tmp_path: Path, config: str = "ignore: [VM5]\nfail-on: info\n") -> P
     (tmp_path / ".vmlint.yaml").write_text(config, encoding="utf-8")
     (tmp_path / "vm.yaml").write_text(VM, encoding="utf-8")
     return tmp_path
+
+
+# --- the compiled catalogue -----------------------------------------------------------------------------------------
+
+
+def test_the_compiled_catalogue_is_up_to_date() -> None:
+    assert COMPILED.read_text(encoding="utf-8") == compile_catalogue(rules_directory()), (
+        "lint/catalogue.json does not match rules/*.yaml: regenerate it with `python -m lint.catalogue`")
+
+
+def test_the_compiled_catalogue_is_used_and_gives_what_the_yaml_gives() -> None:
+    directory = rules_directory()
+    assert catalogue._compiled(directory) is not None
+    compiled, from_yaml = builtin_catalogue(), load_catalogue(directory)
+    assert compiled.rules == from_yaml.rules
+    assert [rule.params for rule in compiled] == [rule.params for rule in from_yaml]  # params do not compare
+
+
+def test_an_edited_rule_file_is_read_from_the_yaml(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    rules = tmp_path / "rules"
+    shutil.copytree(rules_directory(), rules)
+    edited = rules / "VM105.yaml"
+    edited.write_text(edited.read_text(encoding="utf-8").replace("summary: An", "summary: Changed an", 1))
+    monkeypatch.setattr(catalogue, "rules_directory", lambda: rules)
+    assert catalogue._compiled(rules) is None
+    rule = builtin_catalogue.__wrapped__().get("VM105")  # type: ignore[attr-defined]
+    assert rule is not None and rule.summary.startswith("Changed an") and rule.path == str(edited)
+    (rules / "VM999.yaml").write_text(edited.read_text(encoding="utf-8").replace("code: VM105", "code: VM999"))
+    assert builtin_catalogue.__wrapped__().get("VM999") is not None  # type: ignore[attr-defined]  # a new file too
+
+
+def test_rule_data_that_json_would_change_is_not_compiled(tmp_path: Path) -> None:
+    source = (rules_directory() / "VM105.yaml").read_text(encoding="utf-8")
+    (tmp_path / "VM105.yaml").write_text(source + "params: {since: 2024-01-01}\n", encoding="utf-8")
+    with pytest.raises(CatalogueError, match="cannot be compiled to JSON"):
+        compile_catalogue(tmp_path)
+    (tmp_path / "VM105.yaml").write_text(source + "params: {1: one}\n", encoding="utf-8")
+    with pytest.raises(CatalogueError, match="does not survive"):
+        compile_catalogue(tmp_path)
 
 
 # --- lazy imports ---------------------------------------------------------------------------------------------------
