@@ -3,11 +3,14 @@
 The file is validated with a JSON Schema shipped in the package (lint/schemas/config.schema.json); an unknown
 key or a bad value is a usage error naming the file, the line and the valid choices. Command-line options
 override the file, key by key.
+
+A valid configuration is recognised by `conforms`, a checker of the few JSON Schema keywords the schema uses:
+importing jsonschema costs more than the rest of a one-file run's start-up (the pre-commit case), so it is
+imported only to explain a configuration that `conforms` does not accept, and it has the last word there.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from dataclasses import dataclass, field
@@ -63,9 +66,8 @@ def _has_tool_table(path: Path) -> bool:
         return False
 
 
-def load_config(path: Path, known_good: Path | None = None) -> Config:
-    """Read and validate a configuration file. `known_good` is a directory of digests of configurations
-    already validated: validation needs jsonschema, whose import alone costs a tenth of a second per run."""
+def load_config(path: Path) -> Config:
+    """Read and validate a configuration file."""
     try:
         data = path.read_bytes()
     except OSError as err:
@@ -74,16 +76,7 @@ def load_config(path: Path, known_good: Path | None = None) -> Config:
         values, locate = _from_toml(path, data)
     else:
         values, locate = _from_yaml(path, data)
-    digest = hashlib.sha256(_SCHEMA.read_bytes() + json.dumps(values, sort_keys=True, default=str).encode()).hexdigest()
-    marker = known_good / digest if known_good is not None else None
-    if marker is None or not marker.exists():
-        _validate(path, values, locate)
-        if marker is not None:
-            try:
-                marker.parent.mkdir(parents=True, exist_ok=True)
-                marker.touch()
-            except OSError:
-                pass  # an unwritable cache only costs the next run the validation again
+    _validate(path, values, locate)
     for key in _VERSION_KEYS:
         if key in values:
             values[key] = str(values[key])
@@ -178,9 +171,11 @@ def _from_toml(path: Path, data: bytes) -> tuple[dict[str, Any], Locator]:
 
 
 def _validate(path: Path, values: dict[str, Any], locate: Locator) -> None:
-    import jsonschema  # only when a configuration file exists: it is not needed on the hot path
-
     schema = json.loads(_SCHEMA.read_text(encoding="utf-8"))
+    if conforms(values, schema, schema):
+        return
+    import jsonschema  # only to find and explain what is wrong
+
     validator = jsonschema.Draft202012Validator(schema)
     errors = sorted(validator.iter_errors(values), key=lambda e: (len(e.path), list(map(str, e.path))))
     if not errors:
@@ -193,6 +188,98 @@ def _validate(path: Path, values: dict[str, Any], locate: Locator) -> None:
     else:
         line, column = locate(where)
     raise ConfigError(f"{path}:{line}:{column}: {_explain(error, where, schema)}")
+
+
+_TYPES: dict[str, Any] = {
+    "object": lambda v: isinstance(v, dict),
+    "array": lambda v: isinstance(v, list),
+    "string": lambda v: isinstance(v, str),
+    "boolean": lambda v: isinstance(v, bool),
+    "integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
+    "number": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
+}
+_ANNOTATIONS = {"$schema", "$id", "$defs", "title", "description"}
+
+
+def conforms(instance: Any, schema: Any, root: dict[str, Any]) -> bool:
+    """True only if `instance` is valid against `schema` (JSON Schema 2020-12; `$ref`s point into `root`).
+
+    It knows the keywords of lint/schemas/config.schema.json and nothing more: an unknown keyword, an unusual
+    value (the integer 1.0, a date from TOML) or any doubt is False, and jsonschema then decides, so this can
+    only ever spare jsonschema, never disagree with it."""
+    if not isinstance(schema, dict) or not set(schema) <= _KEYWORDS.keys() | _ANNOTATIONS:
+        return False
+    for keyword, value in schema.items():
+        if keyword in _KEYWORDS and not _KEYWORDS[keyword](instance, value, schema, root):
+            return False
+    return True
+
+
+def _ref(instance: Any, ref: Any, schema: dict[str, Any], root: dict[str, Any]) -> bool:
+    if not isinstance(ref, str) or not ref.startswith("#/$defs/"):
+        return False
+    target = root.get("$defs", {}).get(ref[len("#/$defs/"):])
+    return target is not None and conforms(instance, target, root)
+
+
+def _type(instance: Any, wanted: Any, schema: dict[str, Any], root: dict[str, Any]) -> bool:
+    names = [wanted] if isinstance(wanted, str) else wanted
+    return isinstance(names, list) and all(name in _TYPES for name in names) and any(_TYPES[name](instance) for name in names)
+
+
+def _enum(instance: Any, choices: Any, schema: dict[str, Any], root: dict[str, Any]) -> bool:
+    return isinstance(instance, str) and isinstance(choices, list) and any(
+        isinstance(choice, str) and choice == instance for choice in choices)
+
+
+def _properties(instance: Any, properties: Any, schema: dict[str, Any], root: dict[str, Any]) -> bool:
+    if not isinstance(properties, dict):
+        return False
+    return not isinstance(instance, dict) or all(
+        conforms(instance[key], sub, root) for key, sub in properties.items() if key in instance)
+
+
+def _additional(instance: Any, additional: Any, schema: dict[str, Any], root: dict[str, Any]) -> bool:
+    if not isinstance(instance, dict):
+        return True
+    extra = [key for key in instance if key not in schema.get("properties", {})]
+    if additional is False:
+        return not extra
+    return all(conforms(instance[key], additional, root) for key in extra)
+
+
+def _property_names(instance: Any, names: Any, schema: dict[str, Any], root: dict[str, Any]) -> bool:
+    return not isinstance(instance, dict) or all(conforms(key, names, root) for key in instance)
+
+
+def _items(instance: Any, items: Any, schema: dict[str, Any], root: dict[str, Any]) -> bool:
+    return not isinstance(instance, list) or all(conforms(item, items, root) for item in instance)
+
+
+def _pattern(instance: Any, pattern: Any, schema: dict[str, Any], root: dict[str, Any]) -> bool:
+    return isinstance(pattern, str) and (not isinstance(instance, str) or re.search(pattern, instance) is not None)
+
+
+def _min_length(instance: Any, minimum: Any, schema: dict[str, Any], root: dict[str, Any]) -> bool:
+    return _TYPES["integer"](minimum) and (not isinstance(instance, str) or len(instance) >= minimum)
+
+
+def _minimum(instance: Any, minimum: Any, schema: dict[str, Any], root: dict[str, Any]) -> bool:
+    return _TYPES["number"](minimum) and (not _TYPES["number"](instance) or instance >= minimum)
+
+
+_KEYWORDS: dict[str, Any] = {
+    "$ref": _ref,
+    "type": _type,
+    "enum": _enum,
+    "properties": _properties,
+    "additionalProperties": _additional,
+    "propertyNames": _property_names,
+    "items": _items,
+    "pattern": _pattern,
+    "minLength": _min_length,
+    "minimum": _minimum,
+}
 
 
 def _explain(error: Any, where: tuple[Any, ...], schema: dict[str, Any]) -> str:

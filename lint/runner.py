@@ -190,10 +190,7 @@ def _config(request: Request) -> Config:
         if found is None:
             return Config()
         path = found
-    if request.no_cache:
-        return load_config(path)
-    cache = Path(request.cache_dir) if request.cache_dir else path.parent / ".vmlint_cache"
-    return load_config(path, known_good=cache / "valid-config")
+    return load_config(path)
 
 
 def _report(request: Request, result: RunResult, catalogue, stdout: TextIO) -> None:  # type: ignore[no-untyped-def]

@@ -1,5 +1,6 @@
 """What a one-file run (the pre-commit case) does at start-up: it reads the compiled catalogue, never a stale
-one, and imports no check module a file does not need.
+one, and imports only what it uses: no jsonschema for a valid configuration, no check module a file does not
+need.
 
 These tests assert behaviour (what is imported, what is read), never timings.
 """
@@ -11,13 +12,20 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
+import jsonschema
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conftest import EXAMPLES, cli_env
 from lint import catalogue
 from lint.catalogue import COMPILED, CatalogueError, builtin_catalogue, compile_catalogue, load_catalogue, rules_directory
 from lint.checks import registry
+from lint.config import _SCHEMA, conforms
+
+SCHEMA = json.loads(_SCHEMA.read_text(encoding="utf-8"))
 
 VM = (EXAMPLES / "harvester-kb-corrected.yaml").read_text(encoding="utf-8")
 
@@ -89,6 +97,18 @@ def test_every_registered_check_resolves_to_a_function() -> None:
         assert callable(spec.function), name
 
 
+def test_a_valid_configuration_is_read_without_jsonschema(tmp_path: Path) -> None:
+    code, modules = modules_after(["check", "vm.yaml", "--no-cache"], project(tmp_path))
+    assert code == 1  # the findings are infos, and the configuration fails on them: it was read
+    assert "jsonschema" not in modules
+
+
+def test_an_invalid_configuration_is_explained_by_jsonschema(tmp_path: Path) -> None:
+    code, modules = modules_after(["check", "vm.yaml", "--no-cache"], project(tmp_path, "fail-on: nope\n"))
+    assert code == 2 and "jsonschema" in modules
+
+
+
 def test_a_cached_file_imports_no_check(tmp_path: Path) -> None:
     project(tmp_path)
     first, _ = modules_after(["check", "vm.yaml"], tmp_path)
@@ -104,3 +124,45 @@ def test_velero_checks_are_imported_for_velero_objects(tmp_path: Path) -> None:
         "spec:\n  includedNamespaces: [prod]\n", encoding="utf-8")
     _, modules = modules_after(["check", "backup.yaml", "--no-cache"], tmp_path)
     assert "lint.checks.backups" in modules
+
+
+# --- the configuration: valid without jsonschema, explained by it ---------------------------------------------------
+
+CODES = st.sampled_from(["VM1", "VM102", "vm9", "ALL", "ORG001", "VMX", "", "VM1000", "X", "org", "VM"])
+SCALARS = st.one_of(st.none(), st.booleans(), st.integers(-2, 3), st.floats(allow_nan=False), st.text(max_size=4),
+                    st.sampled_from(["error", "warning", "info", "strict", "default", "1.6.4", "VM105", "ORG1"]))
+VALUES = st.recursive(SCALARS | CODES, lambda inner: st.lists(inner, max_size=3)
+                      | st.dictionaries(st.text(max_size=6) | CODES, inner, max_size=3), max_leaves=8)
+KEYS = st.sampled_from([*SCHEMA["properties"], "selekt"])
+LIMITS = st.dictionaries(st.sampled_from(["file-size", "scalar-size", "depth", "alias-expansion", "size"]),
+                         st.integers(-1, 10**9) | st.floats(0, 9) | st.booleans(), max_size=3)
+CONFIGS = st.dictionaries(KEYS, VALUES | LIMITS | st.lists(CODES, max_size=3)
+                          | st.dictionaries(CODES, st.sampled_from(["error", "info", "fatal"]) | st.lists(CODES)),
+                          max_size=5)
+
+
+@settings(max_examples=400, deadline=None)
+@given(CONFIGS)
+def test_what_conforms_is_valid_for_jsonschema(values: dict[str, Any]) -> None:
+    valid = jsonschema.Draft202012Validator(SCHEMA).is_valid(values)
+    assert not conforms(values, SCHEMA, SCHEMA) or valid
+
+
+@pytest.mark.parametrize("values", [
+    {},
+    {"select": ["VM0", "VM1", "vm2", "ALL", "ORG1"], "ignore": ["VM107"], "fail-on": "warning",
+     "severity": {"VM304": "error", "ORG001": "info"}, "exclude": ["charts/**", "legacy"],
+     "per-file-ignores": {"tests/**": ["VM201"]}, "kubevirt-version": "1.6.4", "velero-version": 1.15,
+     "harvester-version": "v1.7.2", "namespace": "prod", "guest-agent-images": ["registry.example.com/golden/*"],
+     "rules-dirs": ["policies"], "profile": "strict", "inline-suppressions": False,
+     "limits": {"file-size": 67108864, "scalar-size": 1, "depth": 1000, "alias-expansion": 10}},
+])
+def test_a_valid_configuration_conforms(values: dict[str, Any]) -> None:
+    assert jsonschema.Draft202012Validator(SCHEMA).is_valid(values)
+    assert conforms(values, SCHEMA, SCHEMA)
+
+
+def test_a_keyword_conforms_does_not_know_leaves_the_decision_to_jsonschema() -> None:
+    schema = {"type": "object", "patternProperties": {"^x": {"type": "string"}}}
+    assert not conforms({}, schema, schema)
+    assert not conforms(1.0, {"type": "integer"}, {})  # valid, but only jsonschema says so
