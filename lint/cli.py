@@ -13,7 +13,6 @@ import typer
 
 from lint import __version__
 from lint.catalogue import CatalogueError, Rule, builtin_catalogue
-from lint.baseline import BaselineError
 from lint.config import ConfigError
 from lint.discovery import DiscoveryError
 from lint.engine import SelectionError
@@ -121,7 +120,7 @@ def check(
     )
     try:
         code = execute(request, stdin=sys.stdin)
-    except (UsageError, ConfigError, SelectionError, DiscoveryError, CatalogueError, VersionError, BaselineError) as err:
+    except (UsageError, ConfigError, SelectionError, DiscoveryError, CatalogueError, VersionError) as err:
         raise _fail(str(err)) from None
     except OSError as err:
         raise _fail(f"{err.filename or ''}: {err.strerror or err}".lstrip(": ")) from None

@@ -13,13 +13,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
-from lint.baseline import apply_baseline, read_baseline, write_baseline
 from lint.catalogue import catalogue_with
 from lint.config import Config, find_config, glob_regex, load_config
 from lint.discovery import discover
 from lint.discovery import InputFile
 from lint.engine import RunOptions, RunResult, run, secrets_index, select_rules
-from lint.fixer import WriteRefused, plan, write
 from lint.findings import Severity
 from lint.reporters import reporter
 from lint.settings import Settings
@@ -107,11 +105,8 @@ def execute(request: Request, stdin: TextIO | None = None, stdout: TextIO | None
     result.fixed = fixed
     if bar is not None:
         bar.clear()
-    if request.write_baseline:
-        count = write_baseline(Path(request.write_baseline), result.findings)
-        stderr.write(f"vmlint: wrote {count} finding{'s' if count != 1 else ''} to {request.write_baseline}\n")
-    if request.baseline:
-        result.findings, result.baseline_fixed = apply_baseline(result.findings, read_baseline(Path(request.baseline)))
+    if request.write_baseline or request.baseline:
+        _baseline(request, result, stderr)
     result.seconds = time.monotonic() - started
     _report(request, result, catalogue, stdout)
     for error in result.errors:
@@ -122,9 +117,27 @@ def execute(request: Request, stdin: TextIO | None = None, stdout: TextIO | None
     return EXIT_FINDINGS if any(f.severity >= threshold for f in result.findings) else EXIT_CLEAN
 
 
+def _baseline(request: Request, result: RunResult, stderr: TextIO) -> None:
+    """--write-baseline records the findings, then --baseline keeps only the new ones (lint.baseline, imported
+    only for these options); a baseline that cannot be read is a usage error."""
+    from lint.baseline import BaselineError, apply_baseline, read_baseline, write_baseline
+
+    if request.write_baseline:
+        count = write_baseline(Path(request.write_baseline), result.findings)
+        stderr.write(f"vmlint: wrote {count} finding{'s' if count != 1 else ''} to {request.write_baseline}\n")
+    if request.baseline:
+        try:
+            entries = read_baseline(Path(request.baseline))
+        except BaselineError as err:
+            raise UsageError(str(err)) from None
+        result.findings, result.baseline_fixed = apply_baseline(result.findings, entries)
+
+
 def _fix(request, inputs, rules, settings, options, config, stdout, stderr):  # type: ignore[no-untyped-def]
     """Plan every file's fixes; show them (--diff) or apply them (--fix). Returns (fixed count, the inputs
-    to lint afterwards, whether anything would change)."""
+    to lint afterwards, whether anything would change). lint.fixer is imported only for these options."""
+    from lint.fixer import WriteRefused, plan, write
+
     secrets = secrets_index(inputs, options.limits)
 
     def lint_one(item: InputFile) -> list:  # type: ignore[type-arg]

@@ -1,6 +1,6 @@
 """What a one-file run (the pre-commit case) does at start-up: it reads the compiled catalogue, never a stale
-one, and imports only what it uses: no jsonschema for a valid configuration, no check module a file does not
-need.
+one, and imports only what it uses: no jsonschema for a valid configuration, no reporter it does not write, no
+fixer, baseline or audit code unless asked, no check module a file does not need.
 
 These tests assert behaviour (what is imported, what is read), never timings.
 """
@@ -26,7 +26,10 @@ from lint.checks import registry
 from lint.config import _SCHEMA, conforms
 
 SCHEMA = json.loads(_SCHEMA.read_text(encoding="utf-8"))
-
+NEVER_ON_A_PLAIN_RUN = (
+    "jsonschema", "rich", "lint.baseline", "lint.fixer", "lint.audit", "lint.checks.backups", "lint.checks.policies",
+    "lint.reporters.json", "lint.reporters.sarif", "lint.reporters.github", "lint.reporters.junit",
+)
 VM = (EXAMPLES / "harvester-kb-corrected.yaml").read_text(encoding="utf-8")
 
 
@@ -97,16 +100,22 @@ def test_every_registered_check_resolves_to_a_function() -> None:
         assert callable(spec.function), name
 
 
-def test_a_valid_configuration_is_read_without_jsonschema(tmp_path: Path) -> None:
+def test_a_plain_run_imports_only_what_it_uses(tmp_path: Path) -> None:
     code, modules = modules_after(["check", "vm.yaml", "--no-cache"], project(tmp_path))
     assert code == 1  # the findings are infos, and the configuration fails on them: it was read
-    assert "jsonschema" not in modules
+    assert "lint.reporters.text" in modules and "lint.checks.agent" in modules
+    assert sorted(modules & set(NEVER_ON_A_PLAIN_RUN)) == []
 
 
 def test_an_invalid_configuration_is_explained_by_jsonschema(tmp_path: Path) -> None:
     code, modules = modules_after(["check", "vm.yaml", "--no-cache"], project(tmp_path, "fail-on: nope\n"))
     assert code == 2 and "jsonschema" in modules
 
+
+def test_only_the_chosen_reporter_is_imported(tmp_path: Path) -> None:
+    code, modules = modules_after(["check", "--format", "json", "vm.yaml", "--no-cache"], project(tmp_path))
+    assert code == 1 and "lint.reporters.json" in modules
+    assert sorted(m for m in modules if m.startswith("lint.reporters.") and m != "lint.reporters.json") == []
 
 
 def test_a_cached_file_imports_no_check(tmp_path: Path) -> None:

@@ -12,11 +12,13 @@ A reporter sees only a RunResult (its findings, its counts and its errors) and, 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from lint.catalogue import Catalogue
-from lint.engine import RunResult
+if TYPE_CHECKING:  # the command line imports this module for FORMATS alone
+    from lint.catalogue import Catalogue
+    from lint.engine import RunResult
 
-Reporter = Callable[[RunResult], str]
+Reporter = Callable[["RunResult"], str]
 
 
 FORMATS = ("text", "json", "sarif", "github", "junit")
