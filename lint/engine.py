@@ -18,7 +18,6 @@ from lint.index import SECRET_HINT, VELERO_INTEREST, Launcher, RunIndex, is_vele
 from lint.interest import Interest
 from lint.loading import LoadedFile, load_file
 from lint.model import SECRET_INTEREST, WORKLOAD_INTEREST, KubeObject, Workload
-from lint.policy import policy_interest
 from lint.suppressions import SUPPRESSION_INTEREST, Directive, directives, suppressed, unused
 from lint.yamldoc import Limits
 
@@ -176,6 +175,8 @@ def interest_of(bound: Sequence[_Bound], options: RunOptions) -> Interest:
     interest = SUPPRESSION_INTEREST if options.inline_suppressions else Interest()
     for item in bound:
         if item.rule.check == "policy":
+            from lint.policy import policy_interest  # only runs with a policy rule import it
+
             interest |= policy_interest(item.rule.params)
         elif item.spec.scope == "file":
             interest |= WORKLOAD_INTEREST | VELERO_INTEREST | SECRET_INTEREST
