@@ -78,8 +78,8 @@ class KustomizeIndex:
                     data = candidate.read_bytes()
                 except OSError:
                     return None
-                self._add(f"{directory}/{name}", _display(candidate), data, limits, directory,
-                          display_dir=posixpath.dirname(_display(candidate)))
+                shown = _display(candidate)
+                self._add(f"{directory}/{name}", shown, data, limits, directory, display_dir=posixpath.dirname(shown))
                 return self.kustomizations.get(f"{directory}/{name}")
         return None
 
