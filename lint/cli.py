@@ -1,9 +1,10 @@
 """The `vmlint` command line.
 
 Exit codes: 0 nothing at or above --fail-on; 1 findings at or above it; 2 usage, configuration or I/O error.
-"""
 
-from __future__ import annotations
+The annotations here are objects, not strings (no `from __future__ import annotations`): typer reads every
+parameter's annotation when it builds the command line, and would otherwise compile each string at start-up.
+"""
 
 import sys
 from enum import Enum
