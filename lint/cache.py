@@ -74,7 +74,7 @@ def run_key(rules: list[Any], settings: Any, options: Any, index: RunIndex) -> s
         "limits": asdict(options.limits),
         "suppressions": options.inline_suppressions,
         "secrets": secrets,
-        "kustomize": repr(getattr(index, "kustomize", None)),  # namespaces that kustomizations give files
+        "kustomize": index.kustomize.fingerprint(),  # namespaces that kustomizations give files
     }
     return hashlib.sha256(json.dumps(material, sort_keys=True, default=str).encode()).hexdigest()
 

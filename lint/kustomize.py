@@ -46,6 +46,12 @@ class KustomizeIndex:
     _looked: set[str] = field(default_factory=set)  # directories already searched on disk
     _maps: tuple[int, dict[str, list[Kustomization]], dict[str, list[Kustomization]]] | None = None
 
+    def fingerprint(self) -> list[tuple[str, str, str | None, list[str], list[str]]]:
+        """What findings can depend on, in a stable order: every kustomization with its namespace and what
+        it lists (not the run's files, so a new file elsewhere does not make every cached outcome stale)."""
+        return sorted((k.key, k.display, k.namespace, sorted(k.files), list(k.directories))
+                      for k in self.kustomizations.values())
+
     # ---------------------------------------------------------------------------------------- building
 
     def add_input(self, display: str, path: Path | None, data: bytes, limits: Limits = Limits(),

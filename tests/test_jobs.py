@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 
-from conftest import CORPUS
+from conftest import CORPUS, cli_env
 from hostile_inputs import VM
 from lint.catalogue import builtin_catalogue
 from lint.discovery import InputFile
@@ -50,3 +53,29 @@ def test_cache_cold_warm_and_invalidation(tmp_path) -> None:  # type: ignore[no-
     assert {f.code[:3] for f in fewer.findings} == {"VM0"}
     (next(cache.rglob("*.json"))).write_text("{not json")  # a damaged entry is a miss, not an error
     assert run(inputs, rules, Settings(), cache_dir=cache).findings == plain.findings
+
+
+def test_a_warm_run_in_a_new_process_reads_every_outcome_from_the_cache(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The run key must not depend on the process: with kustomizations (whose index once went into the key
+    through the repr of a set, ordered by the per-process string hash) every warm run missed every entry."""
+    base = tmp_path / "repo" / "base"
+    base.mkdir(parents=True)
+    for name in ("a", "b", "c", "d"):
+        (base / f"{name}.yaml").write_text(VM.replace("web", name), encoding="utf-8")
+    (base / "kustomization.yaml").write_text("resources: [a.yaml, b.yaml, c.yaml, d.yaml]\n", encoding="utf-8")
+    overlay = tmp_path / "repo" / "overlay"
+    overlay.mkdir()
+    (overlay / "kustomization.yaml").write_text("namespace: prod\nresources: [../base]\n", encoding="utf-8")
+    cache = tmp_path / "cache"
+
+    def lint(seed: str) -> tuple[str, set[str]]:
+        done = subprocess.run([sys.executable, "-m", "lint", "check", "repo", "--format", "json", "--cache-dir", str(cache)],
+                              cwd=tmp_path, env={**cli_env(), "PYTHONHASHSEED": seed}, capture_output=True, text=True,
+                              timeout=120, check=False)
+        assert done.returncode == 1, done.stderr
+        return done.stdout, {path.name for path in cache.rglob("*.json")}
+
+    cold_report, cold_entries = lint("1")
+    warm_report, warm_entries = lint("2")
+    assert len(cold_entries) == 6 and warm_entries == cold_entries  # no new key: every file was a hit
+    assert warm_report == cold_report
