@@ -173,7 +173,12 @@ def _glob(text: str, patterns: Iterable[str]) -> str | None:
 
 def windows_guest(workload: Workload) -> Reason | None:
     """The first sign that the guest is Windows: an OS label or annotation, a Windows preference, Hyper-V
-    enlightenments, a sysprep volume, or a Windows driver disk (virtio-win, VMDP)."""
+    enlightenments, a sysprep volume, or a Windows driver disk (virtio-win, VMDP). Four rules ask; it is
+    looked for once per workload."""
+    return workload.once("windows", lambda: _windows_guest(workload))  # type: ignore[no-any-return]
+
+
+def _windows_guest(workload: Workload) -> Reason | None:
     for what in ("labels", "annotations"):
         for mapping in _metadata_maps(workload, what):
             for key, value in mapping.entries():
