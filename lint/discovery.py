@@ -103,11 +103,12 @@ def _walk(root: Path) -> Iterator[tuple[Path, Path, bool]]:
         names = sorted(f for f in filenames if f.endswith(YAML_SUFFIXES) and not f.startswith("."))
         if not names:
             continue
-        real_directory = Path(directory).resolve()
+        base = Path(directory)  # pathlib parses a path on every construction: once per directory, not per file
+        real_directory = base.resolve()
         helm = chart_templates_directory(real_directory)
         for filename in names:
-            candidate = Path(directory) / filename
-            if os.path.islink(candidate):
+            candidate = base / filename
+            if os.path.islink(os.path.join(directory, filename)):
                 real = candidate.resolve()
                 in_chart = chart_templates_directory(real.parent)
             else:

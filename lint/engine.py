@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from functools import partial
@@ -14,7 +15,7 @@ from lint.checks import CheckContext, CheckSpec, registry
 from lint.settings import Settings
 from lint.discovery import InputFile
 from lint.findings import Finding, Hit, Severity
-from lint.index import SECRET_HINT, VELERO_INTEREST, Launcher, RunIndex, is_velero_object
+from lint.index import SECRET_HINT, VELERO_INTEREST, Launcher, RunIndex, SecretData, is_velero_object, secret_data
 from lint.interest import Interest
 from lint.loading import LoadedFile, load_file
 from lint.model import SECRET_INTEREST, WORKLOAD_INTEREST, KubeObject, Workload
@@ -22,7 +23,7 @@ from lint.suppressions import SUPPRESSION_INTEREST, Directive, directives, suppr
 from lint.yamldoc import Limits
 
 if TYPE_CHECKING:
-    from lint.cache import Cache
+    from lint.cache import Cache, Facts
 
 
 class SelectionError(ValueError):
@@ -123,21 +124,23 @@ def run(
     bound = bind(rules)
     result = RunResult()
     inputs = list(inputs)
-    index = (RunIndex(secrets=dict(secrets.secrets), kustomize=secrets.kustomize) if secrets is not None
-             else secrets_index(inputs, options.limits))
-    cache = None
+    digests: dict[str, str] = {}
+    facts = None
     if cache_dir is not None:
+        from lint.cache import Facts
+
+        facts = Facts.open(cache_dir, options.limits)
+    index = (RunIndex(secrets=dict(secrets.secrets), kustomize=secrets.kustomize) if secrets is not None
+             else secrets_index(inputs, options.limits, facts, digests))
+    cache = None
+    if cache_dir is not None and facts is not None:
         from lint.cache import Cache, run_key
 
-        cache = Cache(cache_dir, run_key([item.rule for item in bound], settings, options, index))
+        facts.save()
+        cache = Cache.open(cache_dir, run_key([item.rule for item in bound], settings, options, index))
     interest = interest_of(bound, options)
-    task = partial(lint_one, bound=bound, settings=settings, options=options, index=index, cache=cache,
-                   interest=interest)
-    outcomes: list[FileOutcome] = []
-    for number, outcome in enumerate(_map(task, inputs, jobs), start=1):
-        if progress is not None:
-            progress(number, len(inputs))
-        outcomes.append(outcome)
+    task = partial(lint_one, bound=bound, settings=settings, options=options, index=index, interest=interest)
+    outcomes = _outcomes(task, inputs, jobs, cache, options, progress, digests)
     by_path = {item.display: item for item in inputs}
     for outcome in outcomes:
         if outcome.read_error:
@@ -187,6 +190,43 @@ def interest_of(bound: Sequence[_Bound], options: RunOptions) -> Interest:
     return interest
 
 
+def _outcomes(
+    task: Callable[[InputFile], FileOutcome],
+    inputs: list[InputFile],
+    jobs: int,
+    cache: Cache | None,
+    options: RunOptions,
+    progress: Callable[[int, int], None] | None,
+    digests: dict[str, str],
+) -> list[FileOutcome]:
+    """Every input's outcome, in input order: from the cache where the file and everything its findings
+    depend on are unchanged, else by linting it (on `jobs` processes); new outcomes go into the cache."""
+    done: list[FileOutcome | None] = [None] * len(inputs)
+    keys: dict[int, str] = {}
+    if cache is not None:
+        for number, item in enumerate(inputs):
+            digest = digests.get(item.display)
+            if digest is None:
+                try:
+                    digest = hashlib.sha256(item.read()).hexdigest()
+                except OSError:
+                    continue  # the task reports it
+            keys[number] = cache.key(item.display, digest, f"{item.helm_template}|{','.join(options.ignored_in(item))}")
+            done[number] = _from_cache(item.display, cache.load(keys[number]))
+    missing = [number for number, outcome in enumerate(done) if outcome is None]
+    hits = len(inputs) - len(missing)
+    linted = _map(task, [inputs[number] for number in missing], jobs)
+    for position, (number, outcome) in enumerate(zip(missing, linted), start=1):
+        done[number] = outcome
+        if cache is not None and number in keys and not outcome.errors and not outcome.read_error:
+            cache.store(keys[number], _to_cache(outcome))
+        if progress is not None:
+            progress(hits + position, len(inputs))
+    if cache is not None:
+        cache.save()
+    return done  # type: ignore[return-value]
+
+
 def bind(rules: Sequence[Rule]) -> list[_Bound]:
     checks = registry()
     bound = []
@@ -232,21 +272,14 @@ def lint_one(
     settings: Settings,
     options: RunOptions,
     index: RunIndex,
-    cache: Cache | None = None,
     interest: Interest | None = None,
 ) -> FileOutcome:
-    """Load and lint one file with the file and workload checks (Velero objects are checked later), or take
-    its outcome from the cache when neither the file nor anything its findings depend on changed."""
+    """Load and lint one file with the file and workload checks (Velero objects are checked later)."""
     try:
         data = item.read()
     except OSError as err:
         return FileOutcome(item.display, read_error=f"cannot read {item.display}: {err.strerror or err}")
     ignored = options.ignored_in(item)
-    key = cache.key(item.display, data, f"{item.helm_template}|{','.join(ignored)}") if cache else ""
-    if cache is not None:
-        cached = _from_cache(item.display, cache.load(key))
-        if cached is not None:
-            return cached
     loaded = load_file(item.display, data, helm_template=item.helm_template, limits=options.limits,
                        interest=interest or interest_of(bound, options))
     outcome = FileOutcome(loaded.path, objects=len(loaded.objects), workloads=len(loaded.workloads))
@@ -259,8 +292,6 @@ def lint_one(
     outcome.findings = [f for f in findings if not any(f.code.startswith(code) for code in ignored)]
     if options.inline_suppressions:
         outcome.directives = directives(loaded)
-    if cache is not None and not outcome.errors:
-        cache.store(key, _to_cache(outcome))
     return outcome
 
 
@@ -314,25 +345,43 @@ def _unused_suppressions(path: str, found: Sequence[Directive], bound: Sequence[
     return findings
 
 
-def secrets_index(inputs: Sequence[InputFile], limits: Limits) -> RunIndex:
+def secrets_index(
+    inputs: Sequence[InputFile], limits: Limits, facts: Facts | None = None, digests: dict[str, str] | None = None
+) -> RunIndex:
     """Index every Secret of the run before any check runs: a VM's cloud-init may live in another file.
 
     Only files whose bytes mention a Secret kind are parsed here; unreadable ones are reported in the main pass.
-    Kustomizations are indexed here too (lint.kustomize): which `namespace:` applies to which file.
+    Kustomizations are indexed here too (lint.kustomize): which `namespace:` applies to which file. With
+    `facts`, what a file's bytes gave in an earlier run is not parsed again; `digests` receives each file's
+    content digest, so that the cache need not read the file a second time.
     """
     index = RunIndex()
+    if facts is not None:
+        index.kustomize.memo = facts.recall
     for item in inputs:
         try:
             data = item.read()
         except OSError:
             continue
+        if digests is not None:
+            digests[item.display] = hashlib.sha256(data).hexdigest()
         index.kustomize.add_input(item.display, item.path, data, limits, real=item.real)
         if b"Secret" in data and SECRET_HINT.search(data):  # a substring search first: the pattern is slower
-            loaded = load_file(item.display, data, helm_template=item.helm_template, limits=limits,
-                               interest=SECRET_INTEREST)
-            for obj in loaded.objects:
-                index.add_secret(obj)
+            if item.helm_template:
+                continue  # a template is not read
+            found = (facts.recall("secrets", data, lambda: _secrets_in(item.display, data, limits)) if facts
+                     else _secrets_in(item.display, data, limits))
+            for namespace, name, values, undecodable in found:
+                index.add_secret_data(SecretData(namespace, name, values, tuple(undecodable)))
+    index.kustomize.memo = None  # the index goes to worker processes; the memo stays here
     return index
+
+
+def _secrets_in(display: str, data: bytes, limits: Limits) -> list[list[Any]]:
+    """The Secrets of a file as plain JSON (so that lint.cache.Facts can remember them)."""
+    loaded = load_file(display, data, limits=limits, interest=SECRET_INTEREST)
+    return [[s.namespace, s.name, s.values, list(s.undecodable)]
+            for s in map(secret_data, loaded.objects) if s is not None]
 
 
 def _targets(loaded: LoadedFile, scope: str) -> list[LoadedFile | Workload | KubeObject]:

@@ -74,28 +74,38 @@ class RunIndex:
         self.launchers.append(Launcher(workload.kind, name, namespace, labels, frozenset(phases)))
 
     def add_secret(self, obj: KubeObject) -> None:
-        name = obj.name
-        if obj.kind != "Secret" or obj.group != "" or not name:
-            return
-        values: dict[str, str] = {}
-        undecodable: list[str] = []
-        data = obj.node.get("data")
-        if isinstance(data, Mapping):
-            for key, value in data.entries():
-                if isinstance(value, Scalar):
-                    try:
-                        values[key.value] = base64.b64decode("".join(value.value.split()), validate=True).decode("utf-8")
-                    except (binascii.Error, ValueError):
-                        undecodable.append(key.value)
-        string_data = obj.node.get("stringData")
-        if isinstance(string_data, Mapping):  # the API server merges stringData over data
-            for key, value in string_data.entries():
-                if isinstance(value, Scalar):
-                    values[key.value] = value.value
-        self.secrets[(obj.namespace, name)] = SecretData(obj.namespace, name, values, tuple(undecodable))
+        secret = secret_data(obj)
+        if secret is not None:
+            self.add_secret_data(secret)
+
+    def add_secret_data(self, secret: SecretData) -> None:
+        self.secrets[(secret.namespace, secret.name)] = secret
 
     def secret(self, namespace: str | None, name: str) -> SecretData | None:
         return self.secrets.get((namespace, name))
+
+
+def secret_data(obj: KubeObject) -> SecretData | None:
+    """A Secret object's string data as the API server will hold it; None for any other object."""
+    name = obj.name
+    if obj.kind != "Secret" or obj.group != "" or not name:
+        return None
+    values: dict[str, str] = {}
+    undecodable: list[str] = []
+    data = obj.node.get("data")
+    if isinstance(data, Mapping):
+        for key, value in data.entries():
+            if isinstance(value, Scalar):
+                try:
+                    values[key.value] = base64.b64decode("".join(value.value.split()), validate=True).decode("utf-8")
+                except (binascii.Error, ValueError):
+                    undecodable.append(key.value)
+    string_data = obj.node.get("stringData")
+    if isinstance(string_data, Mapping):  # the API server merges stringData over data
+        for key, value in string_data.entries():
+            if isinstance(value, Scalar):
+                values[key.value] = value.value
+    return SecretData(obj.namespace, name, values, tuple(undecodable))
 
 
 def is_velero_object(obj: KubeObject) -> bool:

@@ -15,9 +15,10 @@ this: the rendered objects carry their final namespace.
 from __future__ import annotations
 
 import posixpath
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from lint.model import KubeObject
 from lint.source import DecodeError, decode
@@ -45,6 +46,8 @@ class KustomizeIndex:
     aliases: dict[str, str] = field(default_factory=dict)  # a run's display path -> its key
     _looked: set[str] = field(default_factory=set)  # directories already searched on disk
     _maps: tuple[int, dict[str, list[Kustomization]], dict[str, list[Kustomization]]] | None = None
+    # remembers a file's parsed fields across runs (lint.cache.Facts.recall): (kind, bytes, compute) -> value
+    memo: Callable[[str, bytes, Callable[[], Any]], Any] | None = field(default=None, repr=False, compare=False)
 
     def fingerprint(self) -> list[tuple[str, str, str | None, list[str], list[str]]]:
         """What findings can depend on, in a stable order: every kustomization with its namespace and what
@@ -92,10 +95,10 @@ class KustomizeIndex:
     def _add(self, key: str, display: str, data: bytes, limits: Limits, base: str, display_dir: str) -> None:
         if key in self.kustomizations or len(data) > limits.file_bytes:
             return
-        roots = list(_roots(data, limits))
-        if not roots:
+        parsed = self.memo("kustomization", data, lambda: _parsed(data, limits)) if self.memo else _parsed(data, limits)
+        if parsed is None:
             return
-        namespace, resources = _fields(roots[0])
+        namespace, resources = parsed
         files, directories = [], []
         for resource in resources:
             target = posixpath.normpath(posixpath.join(base, resource))
@@ -191,6 +194,13 @@ def _display(path: Path) -> str:
         return posixpath.normpath(path.resolve().relative_to(Path.cwd().resolve()).as_posix())
     except ValueError:
         return path.resolve().as_posix()
+
+
+def _parsed(data: bytes, limits: Limits) -> list[Any] | None:
+    """[namespace, resources] of a kustomization file (plain JSON, so that it can be remembered), or None."""
+    for root in _roots(data, limits):
+        return list(_fields(root))
+    return None
 
 
 def _roots(data: bytes, limits: Limits) -> Iterator[Mapping]:
