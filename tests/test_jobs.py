@@ -11,7 +11,7 @@ import pytest
 from conftest import CORPUS, cli_env
 from hostile_inputs import VM
 from lint.catalogue import builtin_catalogue
-from lint.discovery import InputFile
+from lint.discovery import InputFile, discover
 from lint.engine import run, select_rules
 from lint.settings import Settings
 
@@ -84,3 +84,33 @@ def test_a_warm_run_in_a_new_process_reads_every_outcome_from_the_cache(tmp_path
     assert len(entries) == 6
     assert warm_tables == cold_tables  # the same run key, and nothing new to write: every file was a hit
     assert warm_report == cold_report
+
+
+def test_a_warm_run_parses_no_secret_or_kustomization_again(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The pre-pass remembers what a file's bytes gave (lint.cache.Facts): unchanged Secrets and kustomizations
+    are not parsed again, and a changed one is."""
+    import lint.engine
+    import lint.kustomize
+
+    (tmp_path / "kustomization.yaml").write_text("namespace: prod\nresources: [vm.yaml, secret.yaml]\n")
+    (tmp_path / "vm.yaml").write_text(
+        "apiVersion: kubevirt.io/v1\nkind: VirtualMachine\nmetadata: {name: web}\nspec:\n  template:\n    spec:\n"
+        "      volumes:\n      - name: ci\n        cloudInitNoCloud: {secretRef: {name: ud}}\n")
+    secret = tmp_path / "secret.yaml"
+    secret.write_text("apiVersion: v1\nkind: Secret\nmetadata: {name: ud}\nstringData: {userdata: \"#cloud-config\\nbootcmd: [echo]\\n\"}\n")
+    rules = select_rules(builtin_catalogue(), ())
+
+    def check() -> list[str]:
+        inputs = list(discover([str(tmp_path)]))
+        return [f"{f.path}:{f.code}" for f in run(inputs, rules, Settings(), cache_dir=tmp_path / ".cache").findings]
+
+    cold = check()
+    assert any(entry.endswith("vm.yaml:VM401") for entry in cold)  # the Secret (in namespace prod) was read
+    calls: list[str] = []
+    real_secrets, real_parsed = lint.engine._secrets_in, lint.kustomize._parsed
+    monkeypatch.setattr(lint.engine, "_secrets_in", lambda *a: calls.append("secrets") or real_secrets(*a))
+    monkeypatch.setattr(lint.kustomize, "_parsed", lambda *a: calls.append("kustomization") or real_parsed(*a))
+    assert check() == cold and calls == []
+    secret.write_text(secret.read_text().replace("bootcmd: [echo]", "packages: [qemu-guest-agent]"))
+    changed = check()
+    assert calls == ["secrets"] and not any(entry.endswith("vm.yaml:VM401") for entry in changed)
