@@ -343,6 +343,11 @@ class _LimitExceeded(Exception):
         self.what, self.limit, self.found, self.index = what, limit, found, index
 
 
+# An anchor or alias may stand in the text: events alone (raw parsing) do not show an undefined or recursive
+# alias, or an alias bomb, so such a document is built even when no rule reads it. Stray `*` in plain text
+# (a cron schedule, a glob) costs a build, nothing more.
+_ALIAS_HINT = re.compile(r"(?:^|[\s\[{,])[*&][^\s,\[\]{}]", re.MULTILINE)
+
 Relevance = Callable[[str, list[tuple[int, int]]], list[bool]]  # (text, chunks) -> build each chunk?
 
 
@@ -357,7 +362,7 @@ def load_documents(
     use_c = use_c and _CParser is not None
     chunks = split_documents(source)
     wanted = relevant(source.text, chunks) if relevant is not None and use_c else [True] * len(chunks)
-    if not any(wanted) and chunks:
+    if not any(wanted) and chunks and not _ALIAS_HINT.search(source.text):
         try:
             _CComposer(source.text).raw_parse()
             return []  # nothing anyone lints, and all of it parses
@@ -369,7 +374,8 @@ def load_documents(
         if not want:
             try:
                 _CComposer(chunk).raw_parse()
-                continue
+                if not _ALIAS_HINT.search(chunk):
+                    continue
             except YAMLError:
                 pass  # build it below, so that the error is worded and placed like any other
         first = source.position(begin).line
@@ -389,6 +395,8 @@ def load_documents(
         if error is not None:
             documents.append(Document(len(documents), first, last, begin, end, syntax_error=_problem(error, source, begin)))
             continue
+        if not want:
+            continue  # built only to see that its aliases resolve (and to count their expansion): no rule reads it
         for root in builder.roots:
             documents.append(
                 Document(len(documents), first, last, begin, end, root=root, duplicates=builder.duplicates)

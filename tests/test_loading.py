@@ -192,3 +192,11 @@ def test_only_documents_a_rule_can_read_are_built() -> None:
     assert kinds(deployment + "  broken: [\n") == []  # syntax-checked: the broken document is built to report it
     broken = load_file("f.yaml", (deployment + "x: [\n").encode(), interest=interest)
     assert [doc.syntax_error is not None for doc in broken.documents] == [True]
+
+
+def test_aliases_in_a_document_no_rule_reads_are_still_resolved() -> None:
+    """Raw parsing (events) does not see an undefined alias, so a document with an alias is built even when no
+    rule reads it: its alias errors are reported, and nothing else is."""
+    config = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\ndata:\n"
+    assert where(lint_text(config + "  a: *nowhere\n")) == [("VM001", 6, 6)]
+    assert lint_text(config + "  a: &x 1\n  b: *x\n  a: 2\n") == []  # resolves; VM002 reads no ConfigMap

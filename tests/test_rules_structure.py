@@ -86,7 +86,7 @@ def test_duplicate_keys_point_at_the_second_key() -> None:
 
 
 def test_quoted_and_plain_spellings_of_a_key_are_the_same_key_and_merges_are_not_duplicates() -> None:
-    text = "apiVersion: kubevirt.io/v1\nbase: &b {x: 1}\nm:\n  a: 1\n  'a': 2\nn:\n  <<: *b\n  <<: *b\n  x: 2\n"
+    text = "kind: VirtualMachine\nbase: &b {x: 1}\nm:\n  a: 1\n  'a': 2\nn:\n  <<: *b\n  <<: *b\n  x: 2\n"
     assert where(lint_text(text, select=CORE)) == [("VM002", 5, 3)]
 
 
