@@ -44,7 +44,7 @@ sys.path.insert(0, str(HERE))
 
 import generate  # noqa: E402  (benchmarks/generate.py, beside this file)
 
-ALL_TOOLS = ("vmlint", "vmlint-j1", "cparse", "grep", "yamllint", "kubernetes-validate", "checkov")
+ALL_TOOLS = ("vmlint", "vmlint-j1", "vmlint-warm", "cparse", "grep", "yamllint", "kubernetes-validate", "checkov")
 DEFAULT_RESULTS = HERE / "results"
 DEFAULT_WORK = Path(os.environ.get("TMPDIR", "/tmp")) / "vmlint-bench"
 
@@ -53,6 +53,7 @@ SPEED_TARGETS = {"yamllint": 25.0, "kubernetes-validate": 75.0, "checkov": 150.0
 CPARSE_TARGET = 3.0  # vmlint within 3x of the bare C-parser pass over the files that contain a VM
 SCALE_TIME_TARGET = 5.5  # 50,000 files in at most 5.5x the time of 10,000
 SCALE_MEMORY_TARGET = 0.20  # and peak memory grows less than 20%
+WARM_TARGET = 10.0  # a warm cache, nothing changed: at least 10x faster than the cold run
 TARGET_SIZE, SCALE_SIZE = 10_000, 50_000
 
 
@@ -111,6 +112,7 @@ class Tool:
     note: str = ""
     version: str = ""
     crash_marker: str = ""  # text in standard error that means the run died (its exit code may still look fine)
+    prepare: list[str] = field(default_factory=list)  # run once, untimed, before the timed runs (fills a cache)
 
 
 def _find(executable: str, tools_bin: list[Path]) -> str | None:
@@ -162,6 +164,15 @@ def build_tools(names: list[str], repo: Path, work: Path, manifest: dict, tools_
                 continue
             tools.append(Tool(name, "the same with `--jobs 1`: one process", vmlint_command(repo, os.devnull) + ["--jobs", "1"],
                               (0, 1), {"PYTHONPATH": str(SOURCE[0])}, version=_vmlint_version()))
+        elif name == "vmlint-warm":
+            if not VMLINT_COLD[0]:
+                skipped[name] = "this vmlint has no cache"
+                continue
+            cache = work / f"cache-{manifest['files']}-s{manifest['seed']}"
+            shutil.rmtree(cache, ignore_errors=True)  # filled by the untimed first run of this very vmlint
+            command = [*vmlint_command(repo, os.devnull)[: -len(VMLINT_COLD[0])], "--cache-dir", str(cache)]
+            tools.append(Tool(name, f"the same with its cache on (`--cache-dir`), filled by one untimed run: nothing changed",
+                              command, (0, 1), {"PYTHONPATH": str(SOURCE[0])}, version=_vmlint_version(), prepare=command))
         elif name == "cparse":
             probe = subprocess.run([py, "-c", "from ruamel.yaml.cyaml import CParser; import ruamel.yaml; print(ruamel.yaml.__version__)"],
                                    capture_output=True, text=True, check=False)
@@ -354,6 +365,9 @@ def bench_size(args: argparse.Namespace, files: int) -> dict:
     tools, skipped = build_tools(args.tools, repo, work, manifest, args.tools_bin)
     warm(repo)
     env_base = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH",)}
+    for tool in tools:
+        if tool.prepare:
+            subprocess.run(tool.prepare, cwd=work, env=dict(env_base, **tool.env), capture_output=True, check=False)
     results: dict[str, dict] = {}
     runs: dict[str, list[Run]] = {t.name: [] for t in tools}
     spent: dict[str, float] = {t.name: 0.0 for t in tools}
@@ -432,7 +446,7 @@ def carry_over(result: dict, old: dict, source: str) -> None:
         raise SystemExit(f"--reuse {source}: not the same repository (size, seed or generator version differ)")
     vm = result["tools"].get("vmlint", {}).get("median")
     for name, tool in old.get("tools", {}).items():
-        if name in result["tools"] or name in ("vmlint", "vmlint-j1"):
+        if name in result["tools"] or name in ("vmlint", "vmlint-j1", "vmlint-warm"):
             continue
         tool = dict(tool)
         tool["note"] = "; ".join(x for x in (tool.get("note", ""), f"carried over from {source} (measured from {old.get('started')})") if x)
@@ -535,6 +549,14 @@ def evaluate_targets(result: dict, other: dict | None, other_source: str) -> lis
             f"{label}: measured {ratio:.1f}x wall ({cpu:.1f}x CPU); vmlint {vm['wall']:.2f} s, C parser {cp['wall']:.2f} s")
     else:
         add("SKIP", f"{label}: the C-parser pass did not run")
+    warm_run = tools.get("vmlint-warm", {}).get("median")
+    label = f"{at}: a warm cache, nothing changed, at least {WARM_TARGET:g}x faster than the cold run"
+    if warm_run:
+        ratio = vm["wall"] / warm_run["wall"]
+        add("PASS" if ratio >= WARM_TARGET else "FAIL",
+            f"{label}: measured {ratio:.1f}x wall; cold {vm['wall']:.2f} s, warm {warm_run['wall']:.2f} s")
+    else:
+        add("SKIP", f"{label}: vmlint-warm did not run")
     # Scaling: 50,000 against 10,000.
     if files in (TARGET_SIZE, SCALE_SIZE):
         pair = (other, result) if files == SCALE_SIZE else (result, other)

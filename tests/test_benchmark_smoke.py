@@ -31,7 +31,7 @@ def test_runner_writes_report_and_json(tmp_path: Path) -> None:
     subprocess.run([sys.executable, str(BENCH / "generate.py"), str(repo), "--files", "500", "--seed", "1"],
                    check=True, capture_output=True)
     done = subprocess.run(
-        [sys.executable, str(BENCH / "run.py"), "--files", "500", "--seed", "1", "--runs", "1", "--tools", "vmlint,grep",
+        [sys.executable, str(BENCH / "run.py"), "--files", "500", "--seed", "1", "--runs", "1", "--tools", "vmlint,vmlint-warm,grep",
          "--repo", str(repo), "--work-dir", str(tmp_path / "work"), "--results-dir", str(results), "--name", "smoke",
          "--no-findings", "--small-runs", "0"],
         capture_output=True, text=True, timeout=120, check=False,
@@ -45,3 +45,6 @@ def test_runner_writes_report_and_json(tmp_path: Path) -> None:
     assert [run["exit"] for run in vmlint["runs"]] and all(run["exit"] in (0, 1) for run in vmlint["runs"])
     assert data["repository"]["files"] == 500 and not data["repository"]["generated_now"]
     assert {t["status"] for t in data["targets"]} <= {"PASS", "FAIL", "SKIP"}
+    warm = data["tools"]["vmlint-warm"]  # timed after an untimed run filled its cache: the same findings, exit 1
+    assert warm["status"] == "ok" and [run["exit"] for run in warm["runs"]] == [vmlint["runs"][0]["exit"]]
+    assert any("a warm cache" in t["target"] and t["status"] in ("PASS", "FAIL") for t in data["targets"])
