@@ -45,6 +45,7 @@ class KustomizeIndex:
     kustomizations: dict[str, Kustomization] = field(default_factory=dict)
     aliases: dict[str, str] = field(default_factory=dict)  # a run's display path -> its key
     _looked: set[str] = field(default_factory=set)  # directories already searched on disk
+    _cwd: str | None = None  # the resolved working directory, for naming kustomizations found on disk
     _maps: tuple[int, dict[str, list[Kustomization]], dict[str, list[Kustomization]]] | None = None
     # remembers a file's parsed fields across runs (lint.cache.Facts.recall): (kind, bytes, compute) -> value
     memo: Callable[[str, bytes, Callable[[], Any]], Any] | None = field(default=None, repr=False, compare=False)
@@ -87,7 +88,9 @@ class KustomizeIndex:
                     data = candidate.read_bytes()
                 except OSError:
                     return None
-                shown = _display(candidate)
+                if self._cwd is None:
+                    self._cwd = Path.cwd().resolve().as_posix()
+                shown = _display(f"{directory}/{name}", self._cwd)
                 self._add(f"{directory}/{name}", shown, data, limits, directory, display_dir=posixpath.dirname(shown))
                 return self.kustomizations.get(f"{directory}/{name}")
         return None
@@ -189,11 +192,10 @@ def _disk_key(path: Path) -> str:
     return path.resolve().as_posix()
 
 
-def _display(path: Path) -> str:
-    try:
-        return posixpath.normpath(path.resolve().relative_to(Path.cwd().resolve()).as_posix())
-    except ValueError:
-        return path.resolve().as_posix()
+def _display(real: str, cwd: str) -> str:
+    """How messages name a file found on disk (`real` is already resolved): relative to `cwd` when below it."""
+    prefix = cwd.rstrip("/") + "/"
+    return real[len(prefix):] if real.startswith(prefix) else real
 
 
 def _parsed(data: bytes, limits: Limits) -> list[Any] | None:
