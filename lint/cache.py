@@ -121,12 +121,20 @@ class Facts:
             facts.entries = table["entries"]
         return facts
 
-    def recall(self, kind: str, data: bytes, compute: Callable[[], Any]) -> Any:
-        """The fact `kind` of `data`: remembered, or computed now (it must be plain JSON: lists, not tuples)."""
-        key = f"{kind}:{hashlib.sha256(self.salt + data).hexdigest()}"
+    def known(self, kind: str, content: str) -> bool:
+        return f"{kind}:{content}" in self.entries
+
+    def recall(self, kind: str, content: str, compute: Callable[[], Any]) -> Any:
+        """The fact `kind` of the bytes whose digest is `content`: remembered, or computed now (it must be
+        plain JSON: lists, not tuples)."""
+        key = f"{kind}:{content}"
         value = self.entries[key] if key in self.entries else compute()
         self.used[key] = value
         return value
+
+    def memo(self, kind: str, data: bytes, compute: Callable[[], Any]) -> Any:
+        """recall() keyed on the bytes themselves."""
+        return self.recall(kind, hashlib.sha256(data).hexdigest(), compute)
 
     def save(self) -> None:
         if self.used.keys() == self.entries.keys():

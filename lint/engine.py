@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from functools import partial
@@ -24,6 +24,9 @@ from lint.yamldoc import Limits
 
 if TYPE_CHECKING:
     from lint.cache import Cache, Facts
+
+
+_T = TypeVar("_T")
 
 
 class SelectionError(ValueError):
@@ -131,7 +134,7 @@ def run(
 
         facts = Facts.open(cache_dir, options.limits)
     index = (RunIndex(secrets=dict(secrets.secrets), kustomize=secrets.kustomize) if secrets is not None
-             else secrets_index(inputs, options.limits, facts, digests))
+             else secrets_index(inputs, options.limits, facts, digests, jobs))
     cache = None
     if cache_dir is not None and facts is not None:
         from lint.cache import Cache, run_key
@@ -237,7 +240,7 @@ def bind(rules: Sequence[Rule]) -> list[_Bound]:
     return bound
 
 
-def _map(task: Callable[[InputFile], FileOutcome], inputs: list[InputFile], jobs: int) -> Iterator[FileOutcome]:
+def _map(task: Callable[[InputFile], _T], inputs: list[InputFile], jobs: int) -> Iterator[_T]:
     """In order, on one process or several; small runs stay on one (starting processes costs more).
 
     The task (rules, settings, the run index) goes to each worker once, through the pool's initializer:
@@ -252,14 +255,14 @@ def _map(task: Callable[[InputFile], FileOutcome], inputs: list[InputFile], jobs
         yield from pool.map(_run_installed_task, inputs, chunksize=_CHUNK)
 
 
-_WORKER_TASK: list[Callable[[InputFile], FileOutcome]] = []  # per worker process, set once by the initializer
+_WORKER_TASK: list[Callable[[InputFile], Any]] = []  # per worker process, set once by the initializer
 
 
-def _install_task(task: Callable[[InputFile], FileOutcome]) -> None:
+def _install_task(task: Callable[[InputFile], Any]) -> None:
     _WORKER_TASK[:] = [task]
 
 
-def _run_installed_task(item: InputFile) -> FileOutcome:
+def _run_installed_task(item: InputFile) -> Any:
     return _WORKER_TASK[0](item)
 
 
@@ -346,40 +349,53 @@ def _unused_suppressions(path: str, found: Sequence[Directive], bound: Sequence[
 
 
 def secrets_index(
-    inputs: Sequence[InputFile], limits: Limits, facts: Facts | None = None, digests: dict[str, str] | None = None
+    inputs: Sequence[InputFile],
+    limits: Limits,
+    facts: Facts | None = None,
+    digests: dict[str, str] | None = None,
+    jobs: int = 1,
 ) -> RunIndex:
     """Index every Secret of the run before any check runs: a VM's cloud-init may live in another file.
 
-    Only files whose bytes mention a Secret kind are parsed here; unreadable ones are reported in the main pass.
-    Kustomizations are indexed here too (lint.kustomize): which `namespace:` applies to which file. With
-    `facts`, what a file's bytes gave in an earlier run is not parsed again; `digests` receives each file's
-    content digest, so that the cache need not read the file a second time.
+    Only files whose bytes mention a Secret kind are parsed here, on `jobs` processes; unreadable ones are
+    reported in the main pass. Kustomizations are indexed here too (lint.kustomize): which `namespace:`
+    applies to which file. With `facts`, what a file's bytes gave in an earlier run is not parsed again;
+    `digests` receives each file's content digest, so that the cache need not read the file a second time.
     """
     index = RunIndex()
     if facts is not None:
-        index.kustomize.memo = facts.recall
+        index.kustomize.memo = facts.memo
+    secret_files: list[tuple[InputFile, str]] = []  # in input order: of two Secrets with one name, the last wins
     for item in inputs:
         try:
             data = item.read()
         except OSError:
             continue
+        content = hashlib.sha256(data).hexdigest()
         if digests is not None:
-            digests[item.display] = hashlib.sha256(data).hexdigest()
+            digests[item.display] = content
         index.kustomize.add_input(item.display, item.path, data, limits, real=item.real)
-        if b"Secret" in data and SECRET_HINT.search(data):  # a substring search first: the pattern is slower
-            if item.helm_template:
-                continue  # a template is not read
-            found = (facts.recall("secrets", data, lambda: _secrets_in(item.display, data, limits)) if facts
-                     else _secrets_in(item.display, data, limits))
-            for namespace, name, values, undecodable in found:
-                index.add_secret_data(SecretData(namespace, name, values, tuple(undecodable)))
+        # a substring search first: the pattern is slower; a template is not read
+        if b"Secret" in data and SECRET_HINT.search(data) and not item.helm_template:
+            secret_files.append((item, content))
     index.kustomize.memo = None  # the index goes to worker processes; the memo stays here
+    unknown = [item for item, content in secret_files if facts is None or not facts.known("secrets", content)]
+    parsed = dict(zip((item.display for item in unknown), _map(partial(_secrets_in, limits=limits), unknown, jobs)))
+    for item, content in secret_files:
+        found = (facts.recall("secrets", content, lambda: parsed[item.display]) if facts is not None
+                 else parsed[item.display])
+        for namespace, name, values, undecodable in found:
+            index.add_secret_data(SecretData(namespace, name, values, tuple(undecodable)))
     return index
 
 
-def _secrets_in(display: str, data: bytes, limits: Limits) -> list[list[Any]]:
+def _secrets_in(item: InputFile, limits: Limits) -> list[list[Any]]:
     """The Secrets of a file as plain JSON (so that lint.cache.Facts can remember them)."""
-    loaded = load_file(display, data, limits=limits, interest=SECRET_INTEREST)
+    try:
+        data = item.read()
+    except OSError:
+        return []
+    loaded = load_file(item.display, data, limits=limits, interest=SECRET_INTEREST)
     return [[s.namespace, s.name, s.values, list(s.undecodable)]
             for s in map(secret_data, loaded.objects) if s is not None]
 

@@ -108,7 +108,7 @@ def test_a_warm_run_parses_no_secret_or_kustomization_again(tmp_path, monkeypatc
     assert any(entry.endswith("vm.yaml:VM401") for entry in cold)  # the Secret (in namespace prod) was read
     calls: list[str] = []
     real_secrets, real_parsed = lint.engine._secrets_in, lint.kustomize._parsed
-    monkeypatch.setattr(lint.engine, "_secrets_in", lambda *a: calls.append("secrets") or real_secrets(*a))
+    monkeypatch.setattr(lint.engine, "_secrets_in", lambda *a, **k: calls.append("secrets") or real_secrets(*a, **k))
     monkeypatch.setattr(lint.kustomize, "_parsed", lambda *a: calls.append("kustomization") or real_parsed(*a))
     assert check() == cold and calls == []
     secret.write_text(secret.read_text().replace("bootcmd: [echo]", "packages: [qemu-guest-agent]"))
