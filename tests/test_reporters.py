@@ -620,3 +620,19 @@ def test_sarif_carries_fixes_that_reproduce_the_fixed_file(tmp_path: Path) -> No
         fixed = fixed[:start] + replacement["insertedContent"]["text"] + fixed[start + length:]
     assert fixed == text.replace("on-error: fail", "on-error: Fail")
     assert fix["description"]["text"] == "write Fail (safe fix)"
+
+
+_TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=30)
+
+
+@given(st.lists(st.builds(finding, path=_TEXT, message=_TEXT, hint=st.none() | _TEXT, name=st.none() | _TEXT,
+                          namespace=st.none() | _TEXT, line=st.integers(1, 10**9)), max_size=4))
+@settings(max_examples=300, deadline=None)
+def test_the_json_report_is_exactly_what_json_dumps_with_an_indent_gives(findings: list[Finding]) -> None:
+    """The JSON reporter writes findings with the C string encoder, one at a time; the bytes must stay those of
+    json.dumps(indent=2, ensure_ascii=False): quotes, backslashes, control characters, non-ASCII, no findings."""
+    result = result_of(*findings)
+    document = {"version": 1, "findings": [finding_dict(f) for f in findings], "summary": {
+        "files": 1, "objects": 1, "workloads": 1, "findings": len(findings), "errors": len(findings),
+        "warnings": 0, "info": 0}}
+    assert reporter("json")(result) == json.dumps(document, indent=2, ensure_ascii=False) + "\n"
