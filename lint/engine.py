@@ -143,9 +143,8 @@ def run(
         cache = Cache.open(cache_dir, run_key([item.rule for item in bound], settings, options, index))
     interest = interest_of(bound, options)
     task = partial(lint_one, bound=bound, settings=settings, options=options, index=index, interest=interest)
-    outcomes = _outcomes(task, inputs, jobs, cache, options, progress, digests)
-    by_path = {item.display: item for item in inputs}
-    for outcome in outcomes:
+    outcomes: list[FileOutcome] = []  # only those with something left to do: most files have no finding
+    for outcome in _outcomes(task, inputs, jobs, cache, options, progress, digests):
         if outcome.read_error:
             result.errors.append(outcome.read_error)
             continue
@@ -154,6 +153,10 @@ def run(
         result.workloads += outcome.workloads
         result.errors.extend(outcome.errors)
         index.launchers.extend(outcome.launchers)
+        if outcome.findings or outcome.directives or outcome.has_velero:
+            outcome.launchers = []
+            outcomes.append(outcome)
+    by_path = {item.display: item for item in inputs}
     for outcome in outcomes:
         if outcome.has_velero:  # rare: read the file again rather than send its tree between processes
             item = by_path[outcome.path]
@@ -162,8 +165,6 @@ def run(
             outcome.findings.extend(_lint(loaded, bound, settings, ("velero",), index, result.errors))
     enabled = {item.rule.code for item in bound}
     for outcome in outcomes:
-        if outcome.read_error:
-            continue
         kept = [f for f in outcome.findings if not suppressed(outcome.directives, f.code, f.line)]
         kept.extend(_unused_suppressions(outcome.path, outcome.directives, bound, enabled))
         result.findings.extend(replace(f, severity=options.severity[f.code]) if f.code in options.severity else f
@@ -201,10 +202,10 @@ def _outcomes(
     options: RunOptions,
     progress: Callable[[int, int], None] | None,
     digests: dict[str, str],
-) -> list[FileOutcome]:
-    """Every input's outcome, in input order: from the cache where the file and everything its findings
-    depend on are unchanged, else by linting it (on `jobs` processes); new outcomes go into the cache."""
-    done: list[FileOutcome | None] = [None] * len(inputs)
+) -> Iterator[FileOutcome]:
+    """Every input's outcome, in input order, as it comes: from the cache where the file and everything its
+    findings depend on are unchanged, else by linting it (on `jobs` processes); new outcomes go into the cache."""
+    done: dict[int, FileOutcome] = {}  # the cache's hits
     keys: dict[int, str] = {}
     if cache is not None:
         for number, item in enumerate(inputs):
@@ -215,19 +216,21 @@ def _outcomes(
                 except OSError:
                     continue  # the task reports it
             keys[number] = cache.key(item.display, digest, f"{item.helm_template}|{','.join(options.ignored_in(item))}")
-            done[number] = _from_cache(item.display, cache.load(keys[number]))
-    missing = [number for number, outcome in enumerate(done) if outcome is None]
-    hits = len(inputs) - len(missing)
-    linted = _map(task, [inputs[number] for number in missing], jobs)
-    for position, (number, outcome) in enumerate(zip(missing, linted), start=1):
-        done[number] = outcome
-        if cache is not None and number in keys and not outcome.errors and not outcome.read_error:
-            cache.store(keys[number], _to_cache(outcome))
+            hit = _from_cache(item.display, cache.load(keys[number]))
+            if hit is not None:
+                done[number] = hit
+    linted = _map(task, [item for number, item in enumerate(inputs) if number not in done], jobs)
+    for number in range(len(inputs)):
+        outcome = done.pop(number, None)
+        if outcome is None:
+            outcome = next(linted)
+            if cache is not None and number in keys and not outcome.errors and not outcome.read_error:
+                cache.store(keys[number], _to_cache(outcome))
         if progress is not None:
-            progress(hits + position, len(inputs))
+            progress(number + 1, len(inputs))
+        yield outcome
     if cache is not None:
         cache.save()
-    return done  # type: ignore[return-value]
 
 
 def bind(rules: Sequence[Rule]) -> list[_Bound]:

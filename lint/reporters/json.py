@@ -44,9 +44,12 @@ def render(result: RunResult) -> str:
         "warnings": result.count(Severity.WARNING),
         "info": result.count(Severity.INFO),
     }
-    findings = ",\n".join(map(_finding_text, result.findings))
-    return (f'{{\n  "version": {VERSION},\n  "findings": ' + (f"[\n{findings}\n  ]" if findings else "[]")
-            + ',\n  "summary": ' + json.dumps(summary, indent=2).replace("\n", "\n  ") + "\n}\n")
+    pieces = [f'{{\n  "version": {VERSION},\n  "findings": ', "[\n" if result.findings else "[]"]
+    for number, finding in enumerate(result.findings):
+        pieces.extend((",\n" if number else "", _finding_text(finding)))
+    pieces.append("\n  ]" if result.findings else "")
+    pieces.append(',\n  "summary": ' + json.dumps(summary, indent=2).replace("\n", "\n  ") + "\n}\n")
+    return "".join(pieces)  # one copy of the whole, not one per concatenation
 
 
 def _finding_text(finding: Finding) -> str:
