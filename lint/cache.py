@@ -83,15 +83,7 @@ class Cache:
         table = dict(older[max(0, len(older) - room):] if room else [])
         table.update(self.fresh)
         try:
-            self.directory.mkdir(parents=True, exist_ok=True)
-            handle, temporary = tempfile.mkstemp(dir=self.directory, suffix=".tmp")
-            try:
-                with os.fdopen(handle, "w", encoding="utf-8") as stream:  # dumps in one piece: dump writes in bits
-                    stream.write(json.dumps({"format": FORMAT, "entries": table}, separators=(",", ":")))
-                os.replace(temporary, self.path)
-            except OSError:
-                os.unlink(temporary)
-                raise
+            _write_json(self.path, {"format": FORMAT, "entries": table})
             tables = sorted(self.directory.glob("*.json"), key=lambda path: path.stat().st_mtime, reverse=True)
             for stale in tables[MAX_TABLES:]:
                 stale.unlink()
@@ -140,17 +132,22 @@ class Facts:
         if self.used.keys() == self.entries.keys():
             return
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            handle, temporary = tempfile.mkstemp(dir=self.path.parent, suffix=".tmp")
-            try:
-                with os.fdopen(handle, "w", encoding="utf-8") as stream:
-                    stream.write(json.dumps({"salt": self.salt.decode(), "entries": self.used}, separators=(",", ":")))
-                os.replace(temporary, self.path)
-            except OSError:
-                os.unlink(temporary)
-                raise
+            _write_json(self.path, {"salt": self.salt.decode(), "entries": self.used})
         except OSError:
             return
+
+
+def _write_json(path: Path, document: dict[str, Any]) -> None:
+    """Write atomically: a reader sees the old file or the new one, never half of one (OSError on failure)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:  # dumps in one piece: dump writes in bits
+            stream.write(json.dumps(document, separators=(",", ":")))
+        os.replace(temporary, path)
+    except OSError:
+        os.unlink(temporary)
+        raise
 
 
 def run_key(rules: list[Any], settings: Any, options: Any, index: RunIndex) -> str:
