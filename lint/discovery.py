@@ -28,12 +28,12 @@ class InputFile:
     path: Path | None  # None for standard input
     data: bytes | None = None
     helm_template: bool = False
-    real: Path | None = None  # the resolved path, found once by discovery for everyone who needs it
+    real: str | None = None  # the resolved path (POSIX), found once by discovery for everyone who needs it
 
     def real_path(self) -> Path | None:
-        if self.real is not None or self.path is None:
-            return self.real
-        return self.path.resolve()
+        if self.real is not None:
+            return Path(self.real)
+        return None if self.path is None else self.path.resolve()
 
     def read(self) -> bytes:
         if self.data is not None:
@@ -55,7 +55,7 @@ def discover(
     missing = [p for p in paths if p != "-" and not os.path.lexists(p)]
     if missing:
         raise DiscoveryError(f"no such file or directory: {missing[0]}")
-    seen: set[Path] = set()
+    seen: set[str] = set()
     base = (root or Path.cwd()).resolve() if excludes else None
     for raw in paths:
         if raw == "-":
@@ -70,16 +70,16 @@ def discover(
                     seen.add(real)
                     yield InputFile(_display(found), found, helm_template=helm, real=real)
         else:
-            real = path.resolve()
+            real = path.resolve().as_posix()
             if real not in seen and not _excluded(real, excludes, base):
                 seen.add(real)
                 yield InputFile(_display(path), path, helm_template=in_helm_chart_templates(path), real=real)
 
 
-def _excluded(path: Path, excludes: Sequence[re.Pattern[str]], base: Path | None) -> bool:
+def _excluded(text: str, excludes: Sequence[re.Pattern[str]], base: Path | None) -> bool:
     if not excludes or base is None:
         return False
-    text, root = path.as_posix(), base.as_posix().rstrip("/") + "/"
+    root = base.as_posix().rstrip("/") + "/"
     if not text.startswith(root):  # a string test: Path.relative_to raises for every path outside, slowly
         return False
     return any(pattern.fullmatch(text[len(root):]) for pattern in excludes)
@@ -90,7 +90,7 @@ def _display(path: Path) -> str:
     return text[2:] if text.startswith("./") else text
 
 
-def _walk(root: Path) -> Iterator[tuple[Path, Path, bool]]:
+def _walk(root: Path) -> Iterator[tuple[Path, str, bool]]:
     """Each YAML file below `root` with its real path and whether it is a Helm chart template.
 
     Directories are resolved once each, not once per file (resolving is a system call per path component,
@@ -105,18 +105,19 @@ def _walk(root: Path) -> Iterator[tuple[Path, Path, bool]]:
         base = Path(directory)  # pathlib parses a path on every construction: once per directory, not per file
         real_directory = base.resolve()
         helm = chart_templates_directory(real_directory)
+        prefix = real_directory.as_posix().rstrip("/") + "/"
         for filename in names:
             candidate = base / filename
             if os.path.islink(os.path.join(directory, filename)):
-                real = candidate.resolve()
-                in_chart = chart_templates_directory(real.parent)
+                resolved = candidate.resolve()
+                real, in_chart = resolved.as_posix(), chart_templates_directory(resolved.parent)
             else:
-                real, in_chart = real_directory / filename, helm
+                real, in_chart = prefix + filename, helm
             if ignored is None or real not in ignored:
                 yield candidate, real, in_chart
 
 
-def _git_ignored(root: Path) -> set[Path] | None:
+def _git_ignored(root: Path) -> set[str] | None:
     """Files below `root` that git ignores, or None outside a work tree (or without git)."""
     try:
         listing = subprocess.run(
@@ -130,4 +131,4 @@ def _git_ignored(root: Path) -> set[Path] | None:
         return None
     if listing.returncode != 0:
         return None
-    return {(root / name).resolve() for name in listing.stdout.decode("utf-8", "replace").split("\0") if name}
+    return {(root / name).resolve().as_posix() for name in listing.stdout.decode("utf-8", "replace").split("\0") if name}

@@ -14,6 +14,7 @@ this: the rendered objects carry their final namespace.
 
 from __future__ import annotations
 
+import os
 import posixpath
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -59,11 +60,11 @@ class KustomizeIndex:
     # ---------------------------------------------------------------------------------------- building
 
     def add_input(self, display: str, path: Path | None, data: bytes, limits: Limits = Limits(),
-                  real: Path | None = None) -> None:
+                  real: str | None = None) -> None:
         """One file of the run: remember its key (`real`, its resolved path, when the caller has it); read a
         kustomization, and the one beside it on disk."""
         if path is not None:
-            key = real.as_posix() if real is not None else _disk_key(path)
+            key = real if real is not None else _disk_key(path)
             self.aliases[display] = key
             if path.name in KUSTOMIZATION_NAMES:
                 self._add(key, display, data, limits, posixpath.dirname(key), display_dir=posixpath.dirname(display))
@@ -82,17 +83,18 @@ class KustomizeIndex:
             return None
         self._looked.add(directory)
         for name in KUSTOMIZATION_NAMES:
-            candidate = Path(directory) / name
-            if candidate.is_file():
+            candidate = f"{directory}/{name}"  # strings and os.path: pathlib parses on every construction
+            if os.path.isfile(candidate):
                 try:
-                    data = candidate.read_bytes()
+                    with open(candidate, "rb") as stream:
+                        data = stream.read()
                 except OSError:
                     return None
                 if self._cwd is None:
                     self._cwd = Path.cwd().resolve().as_posix()
-                shown = _display(f"{directory}/{name}", self._cwd)
-                self._add(f"{directory}/{name}", shown, data, limits, directory, display_dir=posixpath.dirname(shown))
-                return self.kustomizations.get(f"{directory}/{name}")
+                shown = _display(candidate, self._cwd)
+                self._add(candidate, shown, data, limits, directory, display_dir=posixpath.dirname(shown))
+                return self.kustomizations.get(candidate)
         return None
 
     def _add(self, key: str, display: str, data: bytes, limits: Limits, base: str, display_dir: str) -> None:
@@ -105,7 +107,7 @@ class KustomizeIndex:
         files, directories = [], []
         for resource in resources:
             target = posixpath.normpath(posixpath.join(base, resource))
-            if Path(target).is_dir():
+            if os.path.isdir(target):
                 directories.append(target)
             else:
                 files.append(target)
