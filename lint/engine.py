@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import re
-from typing import TYPE_CHECKING, Any, TypeVar
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from lint.catalogue import Catalogue, Rule, builtin_catalogue
 from lint.checks import CheckContext, CheckSpec, registry
@@ -278,7 +278,7 @@ def lint_one(
     settings: Settings,
     options: RunOptions,
     index: RunIndex,
-    interest: Interest | None = None,
+    interest: Interest,
 ) -> FileOutcome:
     """Load and lint one file with the file and workload checks (Velero objects are checked later)."""
     try:
@@ -287,7 +287,7 @@ def lint_one(
         return FileOutcome(item.display, read_error=f"cannot read {item.display}: {err.strerror or err}")
     ignored = options.ignored_in(item)
     loaded = load_file(item.display, data, helm_template=item.helm_template, limits=options.limits,
-                       interest=interest or interest_of(bound, options))
+                       interest=interest)
     outcome = FileOutcome(loaded.path, objects=len(loaded.objects), workloads=len(loaded.workloads))
     local = RunIndex(secrets=index.secrets)
     for workload in loaded.workloads:
@@ -374,7 +374,7 @@ def secrets_index(
             data = item.read()
         except OSError:
             continue
-        content = hashlib.sha256(data).hexdigest()
+        content = hashlib.sha256(data).hexdigest() if digests is not None or facts is not None else ""
         if digests is not None:
             digests[item.display] = content
         index.kustomize.add_input(item.display, item.path, data, limits, real=item.real)
