@@ -21,7 +21,6 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from hostile_inputs import hostile_inputs  # noqa: E402
 
-
 _CHILD = (
     "import atexit, resource, runpy, sys\n"
     "atexit.register(lambda: sys.stderr.write(f'@@peak {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}\\n'))\n"

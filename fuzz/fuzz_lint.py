@@ -17,11 +17,11 @@ from pathlib import Path
 import atheris
 
 with atheris.instrument_imports():
-    from lint.catalogue import builtin_catalogue
-    from lint.discovery import InputFile
-    from lint.engine import run, select_rules
+    from lint.core.catalogue import builtin_catalogue
     from lint.reporters import FORMATS, reporter
-    from lint.settings import Settings
+    from lint.run.discovery import InputFile
+    from lint.run.engine import run, select_rules
+    from lint.target.settings import Settings
 
 RULES = select_rules(builtin_catalogue(), ("ALL",))
 CATALOGUE = builtin_catalogue()

@@ -13,13 +13,13 @@ from typing import List, Optional
 import typer
 
 from lint import __version__
-from lint.catalogue import CatalogueError, Rule, builtin_catalogue
-from lint.config import ConfigError
-from lint.discovery import DiscoveryError
-from lint.engine import SelectionError
+from lint.core.catalogue import CatalogueError, Rule, builtin_catalogue
 from lint.reporters import FORMATS
-from lint.runner import EXIT_CLEAN, EXIT_USAGE, Request, UsageError, execute
-from lint.versions import KUBEVIRT_LATEST, VELERO_LATEST, VersionError
+from lint.run.config import ConfigError
+from lint.run.discovery import DiscoveryError
+from lint.run.engine import SelectionError
+from lint.run.runner import EXIT_CLEAN, EXIT_USAGE, Request, UsageError, execute
+from lint.target.versions import KUBEVIRT_LATEST, VELERO_LATEST, VersionError
 
 app = typer.Typer(
     add_completion=False,
@@ -170,7 +170,7 @@ def test_rules(
     """Run every rule's bad and good examples; exit 1 if any does not behave as documented."""
     from pathlib import Path
 
-    from lint.policy import run_examples
+    from lint.run.examples import run_examples
 
     try:
         outcomes = run_examples(Path(directory))
@@ -201,8 +201,8 @@ def audit(
     """Report per namespace and VM whether the guest will be frozen before each backup (HTML, Markdown)."""
     from pathlib import Path
 
-    from lint.audit import audit_paths
-    from lint.reporters import audit_html, audit_markdown
+    from lint.audit.verdicts import audit_paths
+    from lint.audit import html as audit_html, markdown as audit_markdown
 
     try:
         report = audit_paths(paths or ["."], namespace, kubevirt_version, velero_version, harvester_version, config)

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from lint.catalogue import builtin_catalogue
-from lint.settings import Settings
-from lint.versions import KubeVirt, parse_version
-from lint.discovery import InputFile
-from lint.engine import RunResult, run, select_rules
-from lint.findings import Finding
+from lint.core.catalogue import builtin_catalogue
+from lint.core.findings import Finding
+from lint.run.discovery import InputFile
+from lint.run.engine import RunResult, run, select_rules
+from lint.target.settings import Settings
+from lint.target.versions import KubeVirt, parse_version
 
 ANNOTATION_LINE = 10  # first annotation line of vm_with()
 ANNOTATION_COLUMN = 9

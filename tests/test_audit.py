@@ -9,14 +9,14 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-
 from conftest import CORPUS, run_cli, tool_missing
-from lint.audit import build
-from lint.catalogue import builtin_catalogue
-from lint.discovery import InputFile
-from lint.engine import select_rules
-from lint.reporters import audit_html, audit_markdown
-from lint.settings import Settings
+
+from lint.audit.verdicts import build
+from lint.core.catalogue import builtin_catalogue
+from lint.audit import html as audit_html, markdown as audit_markdown
+from lint.run.discovery import InputFile
+from lint.run.engine import select_rules
+from lint.target.settings import Settings
 
 CLOUD_INIT = """\
       volumes:
@@ -197,7 +197,7 @@ def test_corpus_report_in_headless_chromium(tmp_path: Path) -> None:
 
 def build_corpus_model() -> list[tuple[str, str, str]]:
     """The verdicts the model gives for the corpus, as the page must show them."""
-    from lint.audit import audit_paths
+    from lint.audit.verdicts import audit_paths
 
     report = audit_paths([str(CORPUS)])
     return sorted((f"{vm.namespace}/{vm.name}", vm.verdict, vm.verdict_text) for vm in report.vms)

@@ -6,7 +6,6 @@ import json
 from pathlib import Path
 
 import pytest
-
 from conftest import run_cli
 
 BAD_ON_ERROR = "pre.hook.backup.velero.io/on-error: fail"

@@ -9,16 +9,16 @@ import stat
 from pathlib import Path
 
 import pytest
+from conftest import CORPUS, EXAMPLES, run_cli
+from helpers import lint_text
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import CORPUS, EXAMPLES, run_cli
-from helpers import lint_text
-from lint.catalogue import builtin_catalogue
-from lint.discovery import InputFile
-from lint.engine import run, select_rules
-from lint.fixer import Plan, WriteRefused, plan, write
-from lint.settings import Settings
+from lint.core.catalogue import builtin_catalogue
+from lint.run.discovery import InputFile
+from lint.run.engine import run, select_rules
+from lint.run.fixer import Plan, WriteRefused, plan, write
+from lint.target.settings import Settings
 
 HEAD = (
     "apiVersion: kubevirt.io/v1\nkind: VirtualMachine\nmetadata:\n  name: web\n  namespace: prod\n"

@@ -1,4 +1,4 @@
-"""lint/freezer.py against the real spf13/pflag that virt-freezer uses.
+"""lint/golang/pflag.py against the real spf13/pflag that virt-freezer uses.
 
 Three layers: every committed oracle vector (no Go needed), a live run of the Go oracle on cases
 the committed file does not contain (skipped without Go and Debian's golang-github-spf13-pflag-dev,
@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from lint.freezer import (
+from lint.golang.pflag import (
     FLAGS,
     HELP_REQUESTED,
     NEED_ACTION,

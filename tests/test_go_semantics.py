@@ -1,4 +1,4 @@
-"""The Go emulations (lint/go_json.py, go_duration.py, go_strconv.py) must agree with Go byte for byte.
+"""The Go emulations (lint/golang/json.py, go_duration.py, go_strconv.py) must agree with Go byte for byte.
 
 Velero is written in Go and reads annotation values with json.Unmarshal into []string, time.ParseDuration and
 strconv.ParseBool; the linter's verdicts are only right if the emulations answer exactly as Go does. Three layers:
@@ -20,9 +20,9 @@ from types import ModuleType
 
 import pytest
 
-from lint.go_duration import GoDuration, parse_duration
-from lint.go_json import GoJSONResult, decode_string_slice
-from lint.go_strconv import go_string_bytes, parse_bool
+from lint.golang.duration import GoDuration, parse_duration
+from lint.golang.json import GoJSONResult, decode_string_slice
+from lint.golang.strconv import go_string_bytes, parse_bool
 
 ORACLE_DIR = Path(__file__).resolve().parent / "oracle"
 MAX_REPORTED = 25

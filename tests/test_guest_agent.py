@@ -1,4 +1,4 @@
-"""VM401-VM405: the guest-agent evidence (lint.guestagent) from every source, and the rules that speak from it.
+"""VM401-VM405: the guest-agent evidence (lint.guest.agent) from every source, and the rules that speak from it.
 
 Positions are exact: inside a literal-block cloud-config they are the line of the embedded document; for
 base64 user data, the value; for a Secret in another file, the VM's `secretRef` name.
@@ -13,19 +13,19 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-
 from helpers import lint_text, where
-from lint.catalogue import builtin_catalogue
+
 from lint.checks import CheckContext
 from lint.checks.agent import evidence
-from lint.discovery import InputFile
-from lint.engine import run, select_rules
-from lint.findings import Finding
-from lint.guestagent import MAX_USER_DATA, AgentEvidence, guest_agent_evidence
-from lint.index import RunIndex, SecretData
-from lint.loading import load_file
-from lint.settings import Settings
-from lint.versions import KubeVirt, parse_version
+from lint.core.catalogue import builtin_catalogue
+from lint.core.findings import Finding
+from lint.guest.agent import MAX_USER_DATA, AgentEvidence, guest_agent_evidence
+from lint.kube.loading import load_file
+from lint.kubevirt.index import RunIndex, SecretData
+from lint.run.discovery import InputFile
+from lint.run.engine import run, select_rules
+from lint.target.settings import Settings
+from lint.target.versions import KubeVirt, parse_version
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "real"
 CONSEQUENCE = ('virt-freezer finds no guest agent, logs "No guest agent, exiting" and exits 0, so Velero reports the '

@@ -13,16 +13,16 @@ import re
 from pathlib import Path
 
 import pytest
+from conftest import run_cli
+from hostile_inputs import VM, hostile_inputs
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import run_cli
-from hostile_inputs import VM, hostile_inputs
-from lint.catalogue import builtin_catalogue
-from lint.discovery import InputFile
-from lint.engine import run, select_rules
+from lint.core.catalogue import builtin_catalogue
 from lint.reporters import FORMATS, reporter
-from lint.settings import Settings
+from lint.run.discovery import InputFile
+from lint.run.engine import run, select_rules
+from lint.target.settings import Settings
 
 CATALOGUE = builtin_catalogue()
 ALL = select_rules(CATALOGUE, ("ALL",))

@@ -7,13 +7,13 @@ import subprocess
 import sys
 
 import pytest
-
 from conftest import CORPUS, cli_env
 from hostile_inputs import VM
-from lint.catalogue import builtin_catalogue
-from lint.discovery import InputFile, discover
-from lint.engine import run, select_rules
-from lint.settings import Settings
+
+from lint.core.catalogue import builtin_catalogue
+from lint.run.discovery import InputFile, discover
+from lint.run.engine import run, select_rules
+from lint.target.settings import Settings
 
 
 def test_jobs_do_not_change_the_report() -> None:
@@ -87,10 +87,10 @@ def test_a_warm_run_in_a_new_process_reads_every_outcome_from_the_cache(tmp_path
 
 
 def test_a_warm_run_parses_no_secret_or_kustomization_again(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    """The pre-pass remembers what a file's bytes gave (lint.cache.Facts): unchanged Secrets and kustomizations
+    """The pre-pass remembers what a file's bytes gave (lint.run.cache.Facts): unchanged Secrets and kustomizations
     are not parsed again, and a changed one is."""
-    import lint.engine
-    import lint.kustomize
+    import lint.kube.kustomize
+    import lint.run.engine
 
     (tmp_path / "kustomization.yaml").write_text("namespace: prod\nresources: [vm.yaml, secret.yaml]\n")
     (tmp_path / "vm.yaml").write_text(
@@ -107,9 +107,9 @@ def test_a_warm_run_parses_no_secret_or_kustomization_again(tmp_path, monkeypatc
     cold = check()
     assert any(entry.endswith("vm.yaml:VM401") for entry in cold)  # the Secret (in namespace prod) was read
     calls: list[str] = []
-    real_secrets, real_parsed = lint.engine._secrets_in, lint.kustomize._parsed
-    monkeypatch.setattr(lint.engine, "_secrets_in", lambda *a, **k: calls.append("secrets") or real_secrets(*a, **k))
-    monkeypatch.setattr(lint.kustomize, "_parsed", lambda *a: calls.append("kustomization") or real_parsed(*a))
+    real_secrets, real_parsed = lint.run.engine._secrets_in, lint.kube.kustomize._parsed
+    monkeypatch.setattr(lint.run.engine, "_secrets_in", lambda *a, **k: calls.append("secrets") or real_secrets(*a, **k))
+    monkeypatch.setattr(lint.kube.kustomize, "_parsed", lambda *a: calls.append("kustomization") or real_parsed(*a))
     assert check() == cold and calls == []
     secret.write_text(secret.read_text().replace("bootcmd: [echo]", "packages: [qemu-guest-agent]"))
     changed = check()

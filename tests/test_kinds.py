@@ -4,7 +4,6 @@ the skip annotation at each kind's own skip path, and report hooks on each kind'
 from __future__ import annotations
 
 import pytest
-
 from helpers import lint_text
 
 HOOKS = [

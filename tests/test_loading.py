@@ -6,17 +6,18 @@ import re
 from pathlib import Path
 
 import pytest
+from helpers import lint_text, vm_with, where
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from helpers import lint_text, vm_with, where
-from lint.catalogue import builtin_catalogue
-from lint.engine import RunOptions, bind, interest_of, select_rules
-from lint.k8s_yaml import scalar_type
-from lint.loading import load_file
-from lint.model import objects_in
-from lint.source import Position, decode
-from lint.yamldoc import Scalar, Sequence, c_parser_available, load_documents, value_span
+from lint.core.catalogue import builtin_catalogue
+from lint.kube.loading import load_file
+from lint.kube.objects import objects_in
+from lint.run.engine import RunOptions, bind, interest_of, select_rules
+from lint.text.compose import c_parser_available, load_documents
+from lint.text.nodes import Scalar, Sequence, value_span
+from lint.text.scalars import scalar_type
+from lint.text.source import Position, decode
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "real"
 BAD = vm_with("pre.hook.backup.velero.io/command: '[\"a\",]'")

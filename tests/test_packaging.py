@@ -53,7 +53,7 @@ def test_installed_wheel_ships_and_uses_its_catalogue(tmp_path):
     shipped = purelib / "lint" / "rules"
     assert shipped.is_dir(), f"the wheel does not carry lint/rules (looked in {shipped})"
     assert sorted(p.name for p in shipped.glob("*.yaml")) == sorted(p.name for p in (REPO / "rules").glob("*.yaml"))
-    probe = "import lint, lint.catalogue as c; print(lint.__file__); print(c.rules_directory())"
+    probe = "import lint, lint.core.catalogue as c; print(lint.__file__); print(c.rules_directory())"
     where = _run([python, "-c", probe], tmp_path)
     assert where.returncode == 0, where.stderr
     module, rules_dir = (Path(line) for line in where.stdout.splitlines())

@@ -7,15 +7,16 @@ import textwrap
 from pathlib import Path
 
 import pytest
-
 from conftest import REPO, run_cli
 from helpers import lint_text, vm_with, where
-from lint.catalogue import CatalogueError, catalogue_with
-from lint.discovery import InputFile
-from lint.engine import run, select_rules
-from lint.findings import Finding
-from lint.policy import load_rules_dir, selector_matches
-from lint.settings import Settings
+
+from lint.checks.parameterised import selector_matches
+from lint.core.catalogue import CatalogueError
+from lint.core.findings import Finding
+from lint.core.rulefiles import catalogue_with, load_rules_dir
+from lint.run.discovery import InputFile
+from lint.run.engine import run, select_rules
+from lint.target.settings import Settings
 
 POLICIES = REPO / "examples" / "policies"
 

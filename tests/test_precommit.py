@@ -13,7 +13,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import EXAMPLES, REPO, tool_missing
 
 CLEAN = (EXAMPLES / "harvester-kb-corrected.yaml").read_text(encoding="utf-8")

@@ -27,15 +27,15 @@ from junitparser import Error, Failure, JUnitXml
 from sarif import loader as sarif_loader
 from sarif import sarif_file_utils
 
-from lint.catalogue import Catalogue, builtin_catalogue
-from lint.discovery import discover
-from lint.engine import RunResult, run, select_rules
-from lint.findings import Finding, Severity
+from lint.core.catalogue import Catalogue, builtin_catalogue
+from lint.core.findings import Finding, Severity
 from lint.reporters import FORMATS, reporter
 from lint.reporters.json import finding_dict
 from lint.reporters.sarif import FINGERPRINT, sarif_log
 from lint.reporters.text import printable, render_text
-from lint.settings import Settings
+from lint.run.discovery import discover
+from lint.run.engine import RunResult, run, select_rules
+from lint.target.settings import Settings
 
 DATA = Path(__file__).resolve().parent / "data"
 SARIF_SCHEMA = json.loads((DATA / "sarif-schema-2.1.0.json").read_text(encoding="utf-8"))
@@ -604,7 +604,6 @@ def test_text_report_shows_control_characters_escaped():
 def test_sarif_carries_fixes_that_reproduce_the_fixed_file(tmp_path: Path) -> None:
     """Applying the SARIF replacements to the file gives what --fix writes (for a one-pass fix)."""
     import jsonschema
-
     from helpers import lint_result
 
     text = ("apiVersion: kubevirt.io/v1\nkind: VirtualMachine\nmetadata: {name: web, namespace: prod}\nspec:\n"

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
-
 from helpers import lint_text
-from lint.catalogue import Rule, builtin_catalogue
+
 from lint.checks import registry
-from lint.findings import Severity
+from lint.core.catalogue import Rule, builtin_catalogue
+from lint.core.findings import Severity
 
 RULES = builtin_catalogue().rules
 

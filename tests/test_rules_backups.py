@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import pytest
-
 from helpers import lint_text, where
-from lint.catalogue import builtin_catalogue
-from lint.discovery import InputFile
-from lint.engine import run, select_rules
-from lint.findings import Finding, Severity
-from lint.settings import Settings
-from lint.versions import KubeVirt, parse_version
+
+from lint.core.catalogue import builtin_catalogue
+from lint.core.findings import Finding, Severity
+from lint.run.discovery import InputFile
+from lint.run.engine import run, select_rules
+from lint.target.settings import Settings
+from lint.target.versions import KubeVirt, parse_version
 
 BACKUP_PATH = "spec.hooks.resources[0]"
 SCHEDULE_PATH = "spec.template.hooks.resources[0]"

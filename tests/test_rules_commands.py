@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from helpers import FREEZE, OVERWRITTEN, UNFREEZE, lint_text, vm_with, where
 
 SELECT = ("VM102", "VM103", "VM104")

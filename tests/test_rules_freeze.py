@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from helpers import OVERWRITTEN, lint_text, where
 
 SKIP = '  annotations: {kubevirt.io/skip-backup-hooks: "true"}\n'

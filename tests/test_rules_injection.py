@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from helpers import lint_text, where
 from test_rules_freeze import CONTAINERS, FREEZE, THAW, cmd, only, vm
 

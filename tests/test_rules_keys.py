@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from helpers import FREEZE, UNFREEZE, lint_text, vm_with, where
 
 SELECT = ("VM003", "VM004", "VM101")

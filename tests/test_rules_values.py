@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import pytest
-
 from helpers import FREEZE, UNFREEZE, lint_text, vm_with, where
-from lint.catalogue import builtin_catalogue
-from lint.discovery import InputFile
-from lint.engine import run, select_rules
-from lint.findings import Finding, Severity
-from lint.settings import Settings
-from lint.versions import KubeVirt, Velero, parse_version
+
+from lint.core.catalogue import builtin_catalogue
+from lint.core.findings import Finding, Severity
+from lint.run.discovery import InputFile
+from lint.run.engine import run, select_rules
+from lint.target.settings import Settings
+from lint.target.versions import KubeVirt, Velero, parse_version
 
 PRE_OK = f"pre.hook.backup.velero.io/command: {FREEZE}"
 POST_OK = f"post.hook.backup.velero.io/command: {UNFREEZE}"

@@ -16,18 +16,25 @@ from typing import Any
 
 import jsonschema
 import pytest
+from conftest import EXAMPLES, cli_env
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import EXAMPLES, cli_env
-from lint import catalogue
-from lint.catalogue import COMPILED, CatalogueError, builtin_catalogue, compile_catalogue, load_catalogue, rules_directory
 from lint.checks import registry
-from lint.config import _SCHEMA, conforms
+from lint.core import catalogue
+from lint.core.catalogue import (
+    COMPILED,
+    CatalogueError,
+    builtin_catalogue,
+    compile_catalogue,
+    load_catalogue,
+    rules_directory,
+)
+from lint.run.config import _SCHEMA, conforms
 
 SCHEMA = json.loads(_SCHEMA.read_text(encoding="utf-8"))
 NEVER_ON_A_PLAIN_RUN = (
-    "jsonschema", "rich", "lint.baseline", "lint.fixer", "lint.audit", "lint.checks.backups", "lint.checks.policies",
+    "jsonschema", "rich", "lint.run.baseline", "lint.run.fixer", "lint.audit.verdicts", "lint.checks.backups", "lint.checks.policies",
     "lint.reporters.json", "lint.reporters.sarif", "lint.reporters.github", "lint.reporters.junit",
 )
 VM = (EXAMPLES / "harvester-kb-corrected.yaml").read_text(encoding="utf-8")
@@ -58,7 +65,7 @@ def project(tmp_path: Path, config: str = "ignore: [VM5]\nfail-on: info\n") -> P
 
 def test_the_compiled_catalogue_is_up_to_date() -> None:
     assert COMPILED.read_text(encoding="utf-8") == compile_catalogue(rules_directory()), (
-        "lint/catalogue.json does not match rules/*.yaml: regenerate it with `python -m lint.catalogue`")
+        "lint/core/catalogue.json does not match rules/*.yaml: regenerate it with `python -m lint.core.catalogue`")
 
 
 def test_the_compiled_catalogue_is_used_and_gives_what_the_yaml_gives() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from lint.versions import KubeVirt, Velero, Version, VersionError, kubevirt_for_harvester, parse_version
+from lint.target.versions import KubeVirt, Velero, Version, VersionError, kubevirt_for_harvester, parse_version
 
 
 def kv(text: str) -> KubeVirt:

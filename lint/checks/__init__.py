@@ -15,11 +15,11 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Literal, Union
 
-from lint.findings import Hit
-from lint.index import RunIndex
-from lint.loading import LoadedFile
-from lint.model import KubeObject, Workload
-from lint.settings import Settings
+from lint.core.findings import Hit
+from lint.kube.loading import LoadedFile
+from lint.kube.objects import KubeObject, Workload
+from lint.kubevirt.index import RunIndex
+from lint.target.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -51,7 +51,7 @@ class CheckSpec:
 
 
 def _reported_by_the_engine(target: object, ctx: CheckContext) -> Iterator[Hit]:
-    """Unused suppressions are known only once every finding of a file is: lint.engine reports them."""
+    """Unused suppressions are known only once every finding of a file is: lint.run.engine reports them."""
     return iter(())
 
 
@@ -97,5 +97,5 @@ def registry() -> dict[str, CheckSpec]:
         "backup-hook-shadowed": CheckSpec("velero", "lint.checks.backups.backup_hook_shadowed"),
         "require-explicit-on-error": CheckSpec("workload", "lint.checks.policies.require_explicit_on_error"),
         "require-namespace": CheckSpec("workload", "lint.checks.policies.require_namespace"),
-        "policy": CheckSpec("file", "lint.checks.policies.policy"),  # custom rules and VM902: lint.policy
+        "policy": CheckSpec("file", "lint.checks.parameterised.policy_check"),  # custom rules and VM902
     }

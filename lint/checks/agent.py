@@ -2,7 +2,7 @@
 
 virt-freezer asks the guest agent for guest info, then freezes through it. With no agent it logs "No guest
 agent, exiting" and exits 0 (since KubeVirt 0.57), so Velero records the freeze hook as succeeded over a
-crash-consistent backup (velero-kubevirt-facts Q6 step 3, Q7). The evidence comes from lint.guestagent;
+crash-consistent backup (velero-kubevirt-facts Q6 step 3, Q7). The evidence comes from lint.guest.agent;
 VM401-VM403 speak only when the guest is frozen at all: KubeVirt injects its hooks, or a pre hook of the
 user's own runs `virt-freezer --freeze`.
 """
@@ -11,21 +11,21 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from lint.catalogue import builtin_catalogue
 from lint.checks import CheckContext
 from lint.checks.commands import hook_commands
-from lint.effective import hook_state
-from lint.findings import Hit
-from lint.guestagent import (
+from lint.core.catalogue import builtin_catalogue
+from lint.core.findings import Hit
+from lint.guest.agent import (
     AGENT_UNIT,
     OPT_IN_ANNOTATION,
     AgentEvidence,
     guest_agent_evidence,
     windows_guest,
 )
-from lint.hookcommand import freezer_calls
-from lint.model import Workload
-from lint.versions import Version
+from lint.kube.objects import Workload
+from lint.kubevirt.injection import hook_state
+from lint.target.versions import Version
+from lint.velero.command import freezer_calls
 
 NO_AGENT_EXITS_ZERO = Version(0, 57, 0)  # virt-freezer: "No guest agent, exiting", exit 0 (commit 8bfd01e2ca)
 IMAGES_RULE = "VM402"  # the rule whose `params: {agent_images, agent_os}` hold the known list

@@ -23,13 +23,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from lint.checks import CheckContext
-from lint.findings import Hit
-from lint.go_duration import parse_duration
-from lint.index import Launcher
-from lint.k8s_yaml import node_type
-from lint.model import KubeObject, mapping_at
-from lint.velero import parse_command
-from lint.yamldoc import Mapping, Node, Scalar, Sequence
+from lint.core.findings import Hit
+from lint.golang.duration import parse_duration
+from lint.kube.objects import KubeObject, mapping_at
+from lint.kubevirt.index import Launcher
+from lint.text.nodes import Mapping, Node, Scalar, Sequence
+from lint.text.scalars import node_type
+from lint.velero.hooks import parse_command
 
 SKIP_HOOKS_KEY = "kubevirt.io/skip-backup-hooks"
 ON_ERROR_VALUES = ("Continue", "Fail")

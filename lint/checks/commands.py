@@ -8,14 +8,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from lint.checks import CheckContext
-from lint.effective import hook_state
-from lint.findings import Hit
-from lint.fixes import Fix, fix_of, replace_in_value
-from lint.go_json import decode_string_slice
-from lint.hookcommand import arguments
-from lint.model import AnnotationMap, Workload
-from lint.velero import COMMAND_KEYS, ParsedCommand, parse_command
-from lint.yamldoc import Scalar, Span, value_span
+from lint.core.findings import Hit
+from lint.core.fixes import Fix, fix_of, replace_in_value
+from lint.golang.json import decode_string_slice
+from lint.kube.objects import AnnotationMap, Workload
+from lint.kubevirt.injection import hook_state
+from lint.text.nodes import Scalar, Span, value_span
+from lint.velero.command import arguments
+from lint.velero.hooks import COMMAND_KEYS, ParsedCommand, parse_command
 
 _SMART_QUOTES = "\u201c\u201d\u2018\u2019\u201e\u201f\u00ab\u00bb"
 _SMART_DOUBLE = "\u201c\u201d\u201e\u201f"

@@ -12,13 +12,13 @@ from collections.abc import Iterator
 
 from lint.checks import CheckContext
 from lint.checks.commands import HookCommand, hook_commands, span_in_value
-from lint.effective import hook_state
-from lint.findings import Hit, Severity
-from lint.fixes import Edit, Fix, fix_of, replace_in_value
-from lint.freezer import last_use
-from lint.hookcommand import FreezerCall, arguments, freezer_calls
-from lint.model import Workload
-from lint.yamldoc import Scalar, Span
+from lint.core.findings import Hit, Severity
+from lint.core.fixes import Edit, Fix, fix_of, replace_in_value
+from lint.golang.pflag import last_use
+from lint.kube.objects import Workload
+from lint.kubevirt.injection import hook_state
+from lint.text.nodes import Scalar, Span
+from lint.velero.command import FreezerCall, arguments, freezer_calls
 
 FREEZER_PATH = "/usr/bin/virt-freezer"
 COMPUTE = "compute"

@@ -12,16 +12,15 @@ from collections.abc import Iterator
 
 from lint.checks import CheckContext
 from lint.checks.commands import hook_commands, span_in_value
-from lint.effective import hook_state
-from lint.findings import Hit
-from lint.fixes import fix_of, replace_in_value
-from lint.freezer import last_use
-from lint.hookcommand import FreezerCall, arguments, freezer_calls, shell_script_index
-from lint.model import Workload
-from lint.placeholders import find_placeholder, meaning
-from lint.velero import is_hook_like_key, parse_command
-from lint.yamldoc import Mapping, Scalar, Sequence
-
+from lint.core.findings import Hit
+from lint.core.fixes import fix_of, replace_in_value
+from lint.golang.pflag import last_use
+from lint.kube.objects import Workload
+from lint.kubevirt.injection import hook_state
+from lint.kubevirt.placeholders import find_placeholder, meaning
+from lint.text.nodes import Mapping, Scalar, Sequence
+from lint.velero.command import FreezerCall, arguments, freezer_calls, shell_script_index
+from lint.velero.hooks import is_hook_like_key, parse_command
 
 # The placeholders whose meaning is certain enough to fill in: `<VM Name>`, `[VM Namespace]` and the like.
 _NAME_PLACEHOLDER = re.compile(r"[<\[](?:vm|VM)?[ _-]?(?:name|Name|NAME|namespace|Namespace|NAMESPACE)[>\]]")

@@ -6,13 +6,13 @@ from collections.abc import Iterator
 
 from lint.checks import CheckContext
 from lint.checks.commands import hook_commands
-from lint.effective import SKIP_HOOKS_KEY, hook_state, injected_value
-from lint.findings import Hit
-from lint.go_duration import parse_duration
-from lint.hookcommand import freezer_calls
-from lint.model import Workload
-from lint.velero import VALID_KEYS, parse_command
-from lint.yamldoc import Scalar
+from lint.core.findings import Hit
+from lint.golang.duration import parse_duration
+from lint.kube.objects import Workload
+from lint.kubevirt.injection import SKIP_HOOKS_KEY, hook_state, injected_value
+from lint.text.nodes import Scalar
+from lint.velero.command import freezer_calls
+from lint.velero.hooks import VALID_KEYS, parse_command
 
 GUEST_INFO_SECONDS = 5  # virt-freezer's GetGuestInfo call before the freeze (shortTimeout)
 VELERO_DEFAULT_TIMEOUT_SECONDS = 30

@@ -6,12 +6,13 @@ import json
 from collections.abc import Iterator
 
 from lint.checks import CheckContext
-from lint.findings import Hit
-from lint.fixes import Edit, Fix, fix_of
-from lint.k8s_yaml import node_type
-from lint.model import AnnotationMap, Workload
-from lint.effective import SKIP_HOOKS_KEY, hook_state
-from lint.velero import (
+from lint.core.findings import Hit
+from lint.core.fixes import Edit, Fix, fix_of
+from lint.kube.objects import AnnotationMap, Workload
+from lint.kubevirt.injection import SKIP_HOOKS_KEY, hook_state
+from lint.text.nodes import Scalar, Sequence
+from lint.text.scalars import node_type
+from lint.velero.hooks import (
     DEFINED_BUT_UNUSED,
     RESTORE_INIT_PREFIX,
     RESTORE_POST_PREFIX,
@@ -19,7 +20,6 @@ from lint.velero import (
     is_hook_like_key,
     suggest_key,
 )
-from lint.yamldoc import Scalar, Sequence
 
 _TYPE_WORDS = {
     "bool": "a YAML boolean",

@@ -3,7 +3,7 @@
 Each overlay's `namespace:` is set on every object of its bases (kustomize's namespace transformer), but an
 annotation value is text: a virt-freezer `--namespace` written in the base stays as written. In every overlay
 whose namespace differs, virt-freezer looks for a domain that does not exist and the freeze fails. The facts
-come from the run index (lint.kustomize, filled in the engine's pre-pass); this check parses nothing.
+come from the run index (lint.kube.kustomize, filled in the engine's pre-pass); this check parses nothing.
 """
 
 from __future__ import annotations
@@ -13,11 +13,11 @@ from collections.abc import Iterator
 from lint.checks import CheckContext
 from lint.checks.commands import hook_commands
 from lint.checks.identity import _value_span
-from lint.findings import Hit
-from lint.freezer import last_use
-from lint.hookcommand import freezer_calls
-from lint.model import Workload
-from lint.placeholders import find_placeholder
+from lint.core.findings import Hit
+from lint.golang.pflag import last_use
+from lint.kube.objects import Workload
+from lint.kubevirt.placeholders import find_placeholder
+from lint.velero.command import freezer_calls
 
 
 def overlay_namespace_mismatch(workload: Workload, ctx: CheckContext) -> Iterator[Hit]:

@@ -1,7 +1,7 @@
 """Policy rules, off unless selected (`--select VM9`, or `profile: strict`): VM901-VM903.
 
 They are not defects: each is a choice an organisation may want every VM to make explicitly. VM902 is the
-parameterised `require-freeze` check of lint.policy, which custom rules use too (through `policy`).
+parameterised `require-freeze` check of lint.checks.parameterised, which custom rules use too (through `policy`).
 """
 
 from __future__ import annotations
@@ -12,18 +12,12 @@ from collections.abc import Iterator
 from lint.checks import CheckContext
 from lint.checks.agent import freeze_source
 from lint.checks.commands import hook_commands, span_in_value
-from lint.findings import Hit
-from lint.hookcommand import arguments
-from lint.loading import LoadedFile
-from lint.model import Workload
-from lint.policy import ON_ERROR_KEYS, policy_check, select
+from lint.checks.parameterised import ON_ERROR_KEYS, select
+from lint.core.findings import Hit
+from lint.kube.objects import Workload
+from lint.velero.command import arguments
 
 _NAMESPACE_FLAG = re.compile(r"--namespace(?:=|\s+)?(?P<value>[^\s\"';&|)]*)")
-
-
-def policy(loaded: LoadedFile, ctx: CheckContext) -> Iterator[Hit]:
-    """A parameterised check (custom rules, VM902), named by the rule's params["check"]."""
-    return policy_check(loaded, ctx)
 
 
 def _subject(workload: Workload) -> str:

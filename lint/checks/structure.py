@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from lint.checks import CheckContext
-from lint.findings import Hit
-from lint.loading import LoadedFile
-from lint.yamldoc import Span
-from lint.yamlrepair import QuoteRepair, ShellWrapper
-from lint.fixes import Edit, Fix, fix_of
-from lint.go_json import decode_string_slice
-from lint.velero import COMMAND_KEYS
+from lint.core.findings import Hit
+from lint.core.fixes import Edit, Fix, fix_of
+from lint.golang.json import decode_string_slice
+from lint.kube.loading import LoadedFile
+from lint.text.nodes import Span
+from lint.text.repair import QuoteRepair, ShellWrapper
+from lint.velero.hooks import COMMAND_KEYS
 
 
 def _point(line: int, column: int, file: LoadedFile) -> Span:

@@ -18,15 +18,15 @@ import re
 from collections.abc import Iterable, Iterator
 
 from lint.checks import CheckContext
-from lint.effective import SKIP_HOOKS_KEY, hook_state
-from lint.findings import Hit, Severity
-from lint.fixes import fix_of, replace_in_value, replace_value
-from lint.go_duration import parse_duration
-from lint.go_strconv import parse_bool
-from lint.k8s_yaml import node_type
-from lint.model import AnnotationMap, Workload
-from lint.versions import Velero
-from lint.yamldoc import Scalar
+from lint.core.findings import Hit, Severity
+from lint.core.fixes import fix_of, replace_in_value, replace_value
+from lint.golang.duration import parse_duration
+from lint.golang.strconv import parse_bool
+from lint.kube.objects import AnnotationMap, Workload
+from lint.kubevirt.injection import SKIP_HOOKS_KEY, hook_state
+from lint.target.versions import Velero
+from lint.text.nodes import Scalar
+from lint.text.scalars import node_type
 
 PRE_TIMEOUT_KEY = "pre.hook.backup.velero.io/timeout"
 WAIT_TIMEOUT_KEY = "post.hook.restore.velero.io/wait-timeout"

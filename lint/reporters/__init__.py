@@ -15,8 +15,8 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # the command line imports this module for FORMATS alone
-    from lint.catalogue import Catalogue
-    from lint.engine import RunResult
+    from lint.core.catalogue import Catalogue
+    from lint.run.engine import RunResult
 
 Reporter = Callable[["RunResult"], str]
 

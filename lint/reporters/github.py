@@ -14,9 +14,9 @@ the command line to the job's log, and a log is a terminal's input.
 
 from __future__ import annotations
 
-from lint.engine import RunResult
-from lint.findings import Finding, Severity
+from lint.core.findings import Finding, Severity
 from lint.reporters.text import printable
+from lint.run.engine import RunResult
 
 COMMANDS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
 

@@ -22,9 +22,9 @@ from pathlib import PurePosixPath, PureWindowsPath
 from urllib.parse import quote
 
 from lint import __version__
-from lint.catalogue import Catalogue, Rule, builtin_catalogue
-from lint.engine import RunResult
-from lint.findings import Finding, Severity
+from lint.core.catalogue import Catalogue, Rule, builtin_catalogue
+from lint.core.findings import Finding, Severity
+from lint.run.engine import RunResult
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 SARIF_VERSION = "2.1.0"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from lint.engine import RunResult
-from lint.findings import Finding, Severity
+from lint.core.findings import Finding, Severity
+from lint.run.engine import RunResult
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
 

@@ -3,8 +3,8 @@
 The inputs imitate what people write into Velero hook annotations on KubeVirt/Harvester VMs: virt-freezer
 commands with the typical mistakes (missing ``]``, trailing commas, single or smart quotes, placeholders left in,
 stray whitespace), timeouts such as ``30`` or ``1d``, and booleans such as ``yes``. Around those sit systematic
-edge cases of the Go grammars and random short strings, so that the Python emulations in ``lint/go_json.py``,
-``lint/go_duration.py`` and ``lint/go_strconv.py`` are compared with Go on more than the happy path.
+edge cases of the Go grammars and random short strings, so that the Python emulations in ``lint/golang/json.py``,
+``lint/golang/duration.py`` and ``lint/golang/strconv.py`` are compared with Go on more than the happy path.
 
 Everything is derived from ``random.Random(seed)``; the same seed always yields the same sorted list.
 """

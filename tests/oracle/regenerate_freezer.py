@@ -1,7 +1,7 @@
 """Regenerate tests/oracle/vectors/freezer_flags.jsonl from the real spf13/pflag, or check it.
 
 The vectors pin what pflag does with each generated virt-freezer argv, so that tests/test_freezer.py
-can check lint/freezer.py on machines without Go. This script builds tests/oracle/freezer with
+can check lint/golang/pflag.py on machines without Go. This script builds tests/oracle/freezer with
 Debian's Go and the pflag source from the Debian package golang-github-spf13-pflag-dev (GOPATH
 mode, a throwaway GOCACHE, no module downloads), feeds it the seeded cases of gen_freezer_cases.py
 and writes one JSON line per case. The output depends only on the seed and on pflag, so

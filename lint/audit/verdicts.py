@@ -1,0 +1,221 @@
+"""The audit report: per namespace and per VM, will the guest be frozen before each Velero backup?
+
+The verdict comes from the engine's own facts, never from re-reading YAML:
+
+- will be frozen: something freezes the guest (KubeVirt injects its hooks, or a pre hook of the VM's own
+  runs `virt-freezer --freeze`, lint.checks.agent.freeze_source), the guest agent evidence is present
+  (lint.guest.agent), and no error finding breaks a hook that takes effect;
+- will not be frozen: nothing freezes it (skip-backup-hooks true, or a KubeVirt that injects nothing, with no
+  freeze hook of its own), or an error finding breaks an effective hook, or the evidence says no agent runs;
+- cannot tell: the evidence is unknown (vmlint cannot see whether an agent runs).
+
+An error on a key KubeVirt overwrites today, or on a lookalike annotation map that never reaches the pod, does
+not break the freeze: it is listed, not counted against it. Guest agent findings (VM4) are the evidence's.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+from lint.checks import CheckContext
+from lint.checks.agent import evidence, freeze_source
+from lint.checks.identity import kustomization_namespace
+from lint.core.catalogue import Rule
+from lint.core.findings import Finding, Severity
+from lint.kube.loading import load_file
+from lint.kube.objects import Workload
+from lint.kubevirt.injection import SKIP_HOOKS_KEY, hook_state
+from lint.run.discovery import InputFile
+from lint.run.engine import RunOptions, RunResult, bind, interest_of, run, secrets_index
+from lint.target.settings import Settings
+
+Verdict = Literal["frozen", "not-frozen", "unknown"]
+VERDICT_TEXT: dict[str, str] = {
+    "frozen": "will be frozen",
+    "not-frozen": "will not be frozen",
+    "unknown": "cannot tell",
+}
+FAMILIES: dict[str, str] = {
+    "VM0": "input",
+    "VM1": "hook annotations",
+    "VM2": "identity",
+    "VM3": "KubeVirt's own hooks",
+    "VM4": "guest agent",
+    "VM5": "Velero objects",
+    "VM9": "policies",
+}
+NO_NAMESPACE = "(no namespace)"
+
+
+@dataclass(frozen=True)
+class VMReport:
+    path: str
+    line: int
+    kind: str
+    name: str
+    namespace: str
+    verdict: Verdict
+    reason: str
+    findings: tuple[Finding, ...] = ()
+    breaking: tuple[Finding, ...] = ()  # the error findings that decided "will not be frozen"
+
+    @property
+    def verdict_text(self) -> str:
+        return VERDICT_TEXT[self.verdict]
+
+
+@dataclass
+class AuditReport:
+    vms: list[VMReport] = field(default_factory=list)
+    other: list[Finding] = field(default_factory=list)  # findings on no workload (syntax, Velero objects)
+    files: int = 0
+    target: str = ""  # the KubeVirt version the verdicts assume
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def findings(self) -> list[Finding]:
+        return sorted([f for vm in self.vms for f in vm.findings] + self.other, key=Finding.sort_key)
+
+    def namespaces(self) -> dict[str, list[VMReport]]:
+        grouped: dict[str, list[VMReport]] = {}
+        for vm in sorted(self.vms, key=lambda v: (v.namespace == NO_NAMESPACE, v.namespace, v.name, v.path, v.line)):
+            grouped.setdefault(vm.namespace, []).append(vm)
+        return grouped
+
+    def verdicts(self) -> dict[str, int]:
+        counted = Counter(vm.verdict for vm in self.vms)
+        return {verdict: counted.get(verdict, 0) for verdict in VERDICT_TEXT}
+
+    def by_code(self) -> list[tuple[str, str, int]]:
+        """(code, rule name, count), by code."""
+        names = {f.code: f.rule for f in self.findings}
+        counted = Counter(f.code for f in self.findings)
+        return [(code, names[code], counted[code]) for code in sorted(counted)]
+
+    def by_family(self) -> list[tuple[str, str, int]]:
+        """(family, what it covers, count) for every family, empty ones included."""
+        counted = Counter(f.code[:3] for f in self.findings)
+        return [(family, title, counted.get(family, 0)) for family, title in FAMILIES.items()
+                if family != "VM9" or counted.get(family)]
+
+
+def build(inputs: Sequence[InputFile], rules: Sequence[Rule], settings: Settings,
+          options: RunOptions | None = None) -> AuditReport:
+    options = options or RunOptions()
+    inputs = list(inputs)
+    index = secrets_index(inputs, options.limits)
+    result: RunResult = run(inputs, rules, settings, options, secrets=index)
+    by_path: dict[str, list[Finding]] = {}
+    for finding in result.findings:
+        by_path.setdefault(finding.path, []).append(finding)
+    interest = interest_of(bind(rules), options)
+    report = AuditReport(files=result.files, target=str(settings.kubevirt), errors=list(result.errors))
+    for item in inputs:
+        try:
+            data = item.read()
+        except OSError:
+            continue
+        loaded = load_file(item.display, data, helm_template=item.helm_template, limits=options.limits,
+                           interest=interest)
+        findings = by_path.pop(loaded.path, [])
+        owner: dict[int, Workload] = {}
+        for finding in findings:
+            workload = _owner(loaded.workloads, finding)
+            if workload is not None:
+                owner[id(finding)] = workload
+        for workload in loaded.workloads:
+            mine = tuple(f for f in findings if owner.get(id(f)) is workload)
+            ctx = CheckContext(loaded, settings, {}, index)
+            report.vms.append(_vm(workload, ctx, mine))
+        report.other.extend(f for f in findings if id(f) not in owner)
+    for rest in by_path.values():
+        report.other.extend(rest)
+    return report
+
+
+def _owner(workloads: Sequence[Workload], finding: Finding) -> Workload | None:
+    """The innermost workload whose object contains the finding's position."""
+    best = None
+    at = (finding.line, finding.column)
+    for workload in workloads:
+        span = workload.obj.node.span
+        if (span.line, 0) <= at < (span.end_line, span.end_column):
+            if best is None or workload.obj.node.span.start >= best.obj.node.span.start:
+                best = workload
+    return best
+
+
+def _breaks(workload: Workload, ctx: CheckContext, finding: Finding) -> bool:
+    """An error that breaks a hook that takes effect (not on a key KubeVirt overwrites, nor off the pod)."""
+    if finding.severity < Severity.ERROR or finding.code.startswith("VM4"):
+        return False
+    state = hook_state(workload, ctx.settings)
+    at = (finding.line, finding.column)
+    for amap in workload.annotation_maps():
+        for key, value in amap.mapping.entries():
+            first, last = (key.span.line, key.span.column), (value.span.end_line, value.span.end_column)
+            if first <= at <= last:
+                return amap is workload.pod_annotations and not state.overwritten(key.value)
+    return finding.code.startswith(("VM1", "VM2"))  # e.g. a placeholder in metadata.name; not a repeated key
+
+
+def _vm(workload: Workload, ctx: CheckContext, findings: tuple[Finding, ...]) -> VMReport:
+    name = workload.name.value if workload.name else "(no name)"
+    applied = kustomization_namespace(workload, ctx)
+    namespace = (applied[0] if applied else workload.namespace.value if workload.namespace
+                 else ctx.settings.namespace or NO_NAMESPACE)
+    span = workload.obj.node.span
+    base = {"path": ctx.file.path, "line": span.line, "kind": workload.kind, "name": name, "namespace": namespace,
+            "findings": findings}
+    source = freeze_source(workload, ctx)
+    if source is None:
+        state = hook_state(workload, ctx.settings)
+        if state.skip.skips:
+            why = f"{SKIP_HOOKS_KEY} is \"true\" and no pre hook of its own runs virt-freezer --freeze"
+        elif not ctx.settings.kubevirt.injects_hooks:
+            why = f"{ctx.settings.kubevirt} injects no hooks and no pre hook of its own runs virt-freezer --freeze"
+        else:
+            why = "no hook runs virt-freezer --freeze"
+        return VMReport(verdict="not-frozen", reason=f"nothing freezes it: {why}", **base)
+    breaking = tuple(f for f in findings if _breaks(workload, ctx, f))
+    if breaking:
+        codes = ", ".join(dict.fromkeys(f.code for f in breaking))
+        return VMReport(verdict="not-frozen", reason=f"{codes} breaks the hook: {breaking[0].message}",
+                        breaking=breaking, **base)
+    found = evidence(workload, ctx)
+    clause = found.reasons[0].text if found.reasons else "no evidence"
+    if found.verdict == "absent":
+        return VMReport(verdict="not-frozen", reason=f"{source}, but no guest agent runs: {clause}", **base)
+    if found.verdict == "unknown":
+        return VMReport(verdict="unknown", reason=f"{source}; whether a guest agent runs is unknown: {clause}",
+                        **base)
+    return VMReport(verdict="frozen", reason=f"{source}, and the guest agent runs: {clause}", **base)
+
+
+def audit_paths(paths: Sequence[str], namespace: str | None = None, kubevirt: str | None = None,
+                velero: str | None = None, harvester: str | None = None, config_file: str | None = None) -> AuditReport:
+    """`vmlint audit PATH`: the configuration, the default rule set, discovery, then build()."""
+    from pathlib import Path
+
+    from lint.core.catalogue import builtin_catalogue
+    from lint.run.config import find_config, glob_regex, load_config
+    from lint.run.discovery import discover
+    from lint.run.engine import select_rules
+    from lint.run.runner import UsageError, _limits, target_settings
+
+    if config_file and not Path(config_file).is_file():
+        raise UsageError(f"no such configuration file: {config_file}")
+    found = Path(config_file) if config_file else find_config(Path.cwd())
+    config = load_config(found) if found else None
+    get = config.get if config is not None else (lambda key, default=None: default)
+    rules = select_rules(builtin_catalogue(), get("select") or [], get("ignore") or [])
+    settings = target_settings(namespace or get("namespace"), kubevirt or get("kubevirt-version"),
+                               velero or get("velero-version"), harvester or get("harvester-version"),
+                               tuple(get("guest-agent-images", ()) or ()))
+    options = RunOptions(root=config.root if config is not None else None, limits=_limits(get("limits", {}) or {}))
+    excludes = tuple(glob_regex(pattern) for pattern in get("exclude", ()) or ())
+    inputs = list(discover(list(paths), excludes=excludes, root=config.root if config is not None else None))
+    return build(inputs, rules, settings, options)

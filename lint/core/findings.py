@@ -1,0 +1,59 @@
+"""Findings: what a check reports (a Hit) and what a reporter prints (a Finding)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import IntEnum
+
+from lint.core.fixes import Fix
+from lint.text.nodes import Span
+
+
+class Severity(IntEnum):
+    INFO = 1
+    WARNING = 2
+    ERROR = 3
+
+    @classmethod
+    def parse(cls, text: str) -> Severity:
+        return cls[text.upper()]
+
+    def __str__(self) -> str:
+        return self.name.lower()
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One thing a check found, before the engine gives it a rule, a file and an object.
+
+    `severity` overrides the rule's default where a rule grades its cases (a missing container is only info).
+    """
+
+    span: Span
+    message: str
+    hint: str | None = None
+    severity: Severity | None = None
+    fix: Fix | None = None
+
+
+@dataclass(frozen=True)
+class Finding:
+    path: str
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    code: str
+    rule: str
+    severity: Severity
+    message: str
+    hint: str | None
+    kind: str | None
+    name: str | None
+    namespace: str | None
+    source_line: str
+    excerpt: str = ""  # the offending text itself: what a baseline entry is keyed on, so line moves do not matter
+    fix: Fix | None = None
+
+    def sort_key(self) -> tuple[str, int, int, str]:
+        return (self.path, self.line, self.column, self.code)

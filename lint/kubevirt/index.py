@@ -1,0 +1,112 @@
+"""Facts gathered across all files of a run, for rules that relate objects in different files.
+
+Only small, derived facts are kept (never whole files), so a run over a large repository stays small.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from dataclasses import dataclass, field
+
+from lint.kube.kustomize import KustomizeIndex
+from lint.kube.objects import KubeObject, Workload
+from lint.kubevirt.injection import hook_state
+from lint.target.settings import Settings
+from lint.text.interest import Interest, kind_pattern
+from lint.text.nodes import Mapping, Scalar
+
+VELERO_GROUP = "velero.io"
+VELERO_KINDS = ("Backup", "Schedule")
+VELERO_INTEREST = Interest(frozenset({(VELERO_GROUP, kind_pattern(*VELERO_KINDS))}))
+_PHASE_OF_COMMAND = {
+    "pre.hook.backup.velero.io/command": "pre",
+    "hook.backup.velero.io/command": "pre",  # the legacy keys are a pre hook
+    "post.hook.backup.velero.io/command": "post",
+}
+
+# Files that may hold a Secret: a cheap test on the raw bytes, so the pre-pass parses almost nothing else.
+SECRET_HINT = re.compile(kind_pattern("Secret").pattern.encode())
+
+
+@dataclass(frozen=True)
+class Launcher:
+    """What a virt-launcher pod of a workload will look like to a Velero Backup's hook selector."""
+
+    kind: str
+    name: str | None
+    namespace: str | None
+    labels: dict[str, str]
+    hook_phases: frozenset[str]  # "pre"/"post": phases with an annotation hook (KubeVirt's or the user's)
+
+
+@dataclass(frozen=True)
+class SecretData:
+    """A Secret's string data (`data` base64-decoded, `stringData` as written), for cloud-init look-ups."""
+
+    namespace: str | None
+    name: str
+    values: dict[str, str]
+    undecodable: tuple[str, ...] = ()  # keys whose `data` is not valid base64 or not UTF-8
+
+
+@dataclass
+class RunIndex:
+    launchers: list[Launcher] = field(default_factory=list)
+    secrets: dict[tuple[str | None, str], SecretData] = field(default_factory=dict)
+    kustomize: KustomizeIndex = field(default_factory=KustomizeIndex)  # namespaces kustomizations set
+
+    def add_workload(self, workload: Workload, settings: Settings) -> None:
+        labels = {}
+        pod_labels = workload.pod_labels
+        if pod_labels is not None:
+            labels = {k.value: v.value for k, v in pod_labels.entries() if isinstance(v, Scalar)}
+        labels["kubevirt.io"] = "virt-launcher"
+        name = workload.name.value if workload.name else None
+        if name and workload.spec.vmi_names == "own":
+            labels.setdefault("vm.kubevirt.io/name", name)
+        phases = {"pre", "post"} if hook_state(workload, settings).injected else set()
+        for key, value in workload.pod_annotations.mapping.entries() if workload.pod_annotations else ():
+            if isinstance(value, Scalar) and value.value and key.value in _PHASE_OF_COMMAND:
+                phases.add(_PHASE_OF_COMMAND[key.value])  # an empty command is no hook at all
+        namespace = workload.namespace.value if workload.namespace else settings.namespace
+        self.launchers.append(Launcher(workload.kind, name, namespace, labels, frozenset(phases)))
+
+    def add_secret(self, obj: KubeObject) -> None:
+        secret = secret_data(obj)
+        if secret is not None:
+            self.add_secret_data(secret)
+
+    def add_secret_data(self, secret: SecretData) -> None:
+        self.secrets[(secret.namespace, secret.name)] = secret
+
+    def secret(self, namespace: str | None, name: str) -> SecretData | None:
+        return self.secrets.get((namespace, name))
+
+
+def secret_data(obj: KubeObject) -> SecretData | None:
+    """A Secret object's string data as the API server will hold it; None for any other object."""
+    name = obj.name
+    if obj.kind != "Secret" or obj.group != "" or not name:
+        return None
+    values: dict[str, str] = {}
+    undecodable: list[str] = []
+    data = obj.node.get("data")
+    if isinstance(data, Mapping):
+        for key, value in data.entries():
+            if isinstance(value, Scalar):
+                try:
+                    values[key.value] = base64.b64decode("".join(value.value.split()), validate=True).decode("utf-8")
+                except (binascii.Error, ValueError):
+                    undecodable.append(key.value)
+    string_data = obj.node.get("stringData")
+    if isinstance(string_data, Mapping):  # the API server merges stringData over data
+        for key, value in string_data.entries():
+            if isinstance(value, Scalar):
+                values[key.value] = value.value
+    return SecretData(obj.namespace, name, values, tuple(undecodable))
+
+
+def is_velero_object(obj: KubeObject) -> bool:
+    return obj.group == VELERO_GROUP and obj.kind in VELERO_KINDS

@@ -1,0 +1,216 @@
+"""A per-file cache of lint outcomes, so that a second run over an unchanged repository is nearly free.
+
+An entry is keyed on the file's bytes, name and per-file ignores, in a table keyed on everything else its
+findings depend on (the run key): vmlint's version, the enabled rules and their parameters, the target
+versions and namespace, the limits, a digest of every Secret in the run (a VM's cloud-init may live in another
+file) and the kustomizations' namespaces. Change any of them and the key changes. Tables are JSON, never
+pickle: a cache directory committed by a stranger can at worst hide findings from the one who trusts it, not
+run code; a malformed table or entry is a miss.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any, Callable
+
+from lint import __version__
+from lint.core.findings import Finding, Severity
+from lint.core.fixes import Edit, Fix
+from lint.kubevirt.index import Launcher, RunIndex
+from lint.run.suppressions import Directive
+from lint.text.nodes import Span
+
+FORMAT = 2  # 2: one table per run key
+
+
+MAX_ENTRIES = 200_000  # outcomes kept per run key: this run's, then the most recent earlier ones
+MAX_TABLES = 8  # run keys kept in one cache directory (other rule sets, settings, Secrets)
+
+
+@dataclass
+class Cache:
+    """The outcomes stored under one run key: read in one piece when a run starts and written in one piece
+    when it ends. (One file per input made a cold run over 10,000 files twice as slow as no cache at all.)"""
+
+    directory: Path
+    run_key: str  # the digest of everything but the file itself
+    entries: dict[str, dict[str, Any]] = field(default_factory=dict)
+    fresh: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    @classmethod
+    def open(cls, directory: Path, run_key: str) -> Cache:
+        """The table of `run_key`; a missing, unreadable or malformed one is an empty table."""
+        cache = cls(directory, run_key)
+        try:
+            table = json.loads(cache.path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return cache
+        if isinstance(table, dict) and table.get("format") == FORMAT and isinstance(table.get("entries"), dict):
+            cache.entries = table["entries"]
+        return cache
+
+    @property
+    def path(self) -> Path:
+        return self.directory / f"{self.run_key}.json"
+
+    def key(self, name: str, content: str, extra: str = "") -> str:
+        """The key of a file's outcome: its name, its content's digest and `extra` (what else is per file)."""
+        digest = hashlib.sha256()
+        for part in (name.encode("utf-8", "surrogatepass"), extra.encode(), content.encode()):
+            digest.update(len(part).to_bytes(8, "big"))
+            digest.update(part)
+        return digest.hexdigest()
+
+    def load(self, key: str) -> dict[str, Any] | None:
+        entry = self.entries.get(key)
+        return entry if isinstance(entry, dict) else None
+
+    def store(self, key: str, entry: dict[str, Any]) -> None:
+        self.fresh[key] = entry
+
+    def save(self) -> None:
+        """Write atomically, then drop the tables of the least recently written run keys. A cache that
+        cannot be written is a slower next run, not an error."""
+        if not self.fresh:
+            return
+        older = [(key, entry) for key, entry in self.entries.items() if key not in self.fresh]
+        room = max(0, MAX_ENTRIES - len(self.fresh))
+        table = dict(older[max(0, len(older) - room):] if room else [])
+        table.update(self.fresh)
+        try:
+            _write_json(self.path, {"format": FORMAT, "entries": table})
+            tables = sorted(self.directory.glob("*.json"), key=lambda path: path.stat().st_mtime, reverse=True)
+            for stale in tables[MAX_TABLES:]:
+                stale.unlink()
+        except OSError:
+            return
+
+
+@dataclass
+class Facts:
+    """What the pre-pass derives from a file's bytes alone (its Secrets, its kustomization's fields), kept
+    across runs by content: a warm run parses none of those files again. Only the facts a run used are
+    written back, so those of deleted or changed files go away."""
+
+    path: Path
+    salt: bytes  # vmlint's version and the limits: facts depend on them besides the bytes
+    entries: dict[str, Any] = field(default_factory=dict)
+    used: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def open(cls, directory: Path, limits: Any) -> Facts:
+        facts = cls(directory / "facts" / "facts.json", json.dumps([__version__, FORMAT, asdict(limits)]).encode())
+        try:
+            table = json.loads(facts.path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return facts
+        if isinstance(table, dict) and table.get("salt") == facts.salt.decode() and isinstance(table.get("entries"), dict):
+            facts.entries = table["entries"]
+        return facts
+
+    def known(self, kind: str, content: str) -> bool:
+        return f"{kind}:{content}" in self.entries
+
+    def recall(self, kind: str, content: str, compute: Callable[[], Any]) -> Any:
+        """The fact `kind` of the bytes whose digest is `content`: remembered, or computed now (it must be
+        plain JSON: lists, not tuples)."""
+        key = f"{kind}:{content}"
+        value = self.entries[key] if key in self.entries else compute()
+        self.used[key] = value
+        return value
+
+    def memo(self, kind: str, data: bytes, compute: Callable[[], Any]) -> Any:
+        """recall() keyed on the bytes themselves."""
+        return self.recall(kind, hashlib.sha256(data).hexdigest(), compute)
+
+    def save(self) -> None:
+        if self.used.keys() == self.entries.keys():
+            return
+        try:
+            _write_json(self.path, {"salt": self.salt.decode(), "entries": self.used})
+        except OSError:
+            return
+
+
+def _write_json(path: Path, document: dict[str, Any]) -> None:
+    """Write atomically: a reader sees the old file or the new one, never half of one (OSError on failure)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:  # dumps in one piece: dump writes in bits
+            stream.write(json.dumps(document, separators=(",", ":")))
+        os.replace(temporary, path)
+    except OSError:
+        os.unlink(temporary)
+        raise
+
+
+def run_key(rules: list[Any], settings: Any, options: Any, index: RunIndex) -> str:
+    """The digest of what every file's outcome depends on besides the file itself."""
+    secrets = sorted((str(k), sorted(v.values.items()), v.undecodable) for k, v in index.secrets.items())
+    material = {
+        "vmlint": __version__,
+        "format": FORMAT,
+        "rules": [(rule.code, rule.check, str(rule.severity), json.dumps(rule.params, sort_keys=True, default=str)) for rule in rules],
+        "settings": [settings.namespace, str(settings.kubevirt.version), str(settings.velero.version),
+                     list(settings.guest_agent_images)],
+        "limits": asdict(options.limits),
+        "suppressions": options.inline_suppressions,
+        "secrets": secrets,
+        "kustomize": index.kustomize.fingerprint(),  # namespaces that kustomizations give files
+    }
+    return hashlib.sha256(json.dumps(material, sort_keys=True, default=str).encode()).hexdigest()
+
+
+# --- the outcome as JSON ------------------------------------------------------------------------------------------
+
+
+def _span(span: Span) -> list[int]:
+    return [span.line, span.column, span.end_line, span.end_column, span.start, span.end]
+
+
+def _fix(fix: Fix | None) -> dict[str, Any] | None:
+    if fix is None:
+        return None
+    return {"description": fix.description, "safety": fix.safety, "edits": [[e.start, e.end, e.text] for e in fix.edits]}
+
+
+def _unfix(data: dict[str, Any] | None) -> Fix | None:
+    if data is None:
+        return None
+    return Fix(data["description"], tuple(Edit(*edit) for edit in data["edits"]), data["safety"])
+
+
+_FINDING_FIELDS = tuple(item.name for item in fields(Finding) if item.name not in ("severity", "fix"))  # plain values
+
+
+def dump_finding(f: Finding) -> dict[str, Any]:
+    return {**{name: getattr(f, name) for name in _FINDING_FIELDS}, "severity": int(f.severity), "fix": _fix(f.fix)}
+
+
+def load_finding(data: dict[str, Any]) -> Finding:
+    return Finding(**{**data, "severity": Severity(data["severity"]), "fix": _unfix(data["fix"])})
+
+
+def dump_directive(d: Directive) -> dict[str, Any]:
+    return {"kind": d.kind, "codes": list(d.codes), "span": _span(d.span), "lines": list(d.lines), "reason": d.reason,
+            "source_line": d.source_line}
+
+
+def load_directive(data: dict[str, Any]) -> Directive:
+    return Directive(data["kind"], tuple(data["codes"]), Span(*data["span"]), tuple(data["lines"]),  # type: ignore[arg-type]
+                     data["reason"], data["source_line"])
+
+
+def dump_launcher(launcher: Launcher) -> dict[str, Any]:
+    return {"kind": launcher.kind, "name": launcher.name, "namespace": launcher.namespace, "labels": launcher.labels,
+            "hook_phases": sorted(launcher.hook_phases)}
+
+
+def load_launcher(data: dict[str, Any]) -> Launcher:
+    return Launcher(data["kind"], data["name"], data["namespace"], dict(data["labels"]), frozenset(data["hook_phases"]))

@@ -1,0 +1,474 @@
+"""Run the selected rules over loaded files and turn their hits into findings."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from lint.checks import CheckContext, CheckSpec, registry
+from lint.core.catalogue import Catalogue, Rule, builtin_catalogue
+from lint.core.findings import Finding, Hit, Severity
+from lint.kube.loading import LoadedFile, load_file
+from lint.kube.objects import SECRET_INTEREST, WORKLOAD_INTEREST, KubeObject, Workload
+from lint.kubevirt.index import (
+    SECRET_HINT,
+    VELERO_INTEREST,
+    Launcher,
+    RunIndex,
+    SecretData,
+    is_velero_object,
+    secret_data,
+)
+from lint.run.discovery import InputFile
+from lint.run.suppressions import SUPPRESSION_INTEREST, Directive, directives, suppressed, unused
+from lint.target.settings import Settings
+from lint.text.compose import Limits
+from lint.text.interest import Interest
+
+if TYPE_CHECKING:
+    from lint.run.cache import Cache, Facts
+
+
+_T = TypeVar("_T")
+
+
+class SelectionError(ValueError):
+    """--select or --ignore named no rule."""
+
+
+def select_rules(catalogue: Catalogue, select: Sequence[str] = (), ignore: Sequence[str] = ()) -> list[Rule]:
+    """Rules chosen by code prefixes, ruff-style: the most specific prefix wins, and `--select` replaces the
+    default set (which leaves out rules that are off by default, the VM9 policies)."""
+    codes = [rule.code for rule in catalogue]
+    for prefix in (*select, *ignore):
+        if prefix.upper() != "ALL" and not any(code.startswith(prefix.upper()) for code in codes):
+            raise SelectionError(f"{prefix!r} matches no rule code (see `vmlint rules`)")
+
+    def best(prefixes: Sequence[str], code: str) -> int:
+        lengths = [0 if p.upper() == "ALL" else len(p) for p in prefixes if p.upper() == "ALL" or code.startswith(p.upper())]
+        return max(lengths, default=-1)
+
+    chosen = []
+    for rule in catalogue:
+        selected = best(select, rule.code) if select else (0 if rule.default_enabled else -1)
+        if selected >= 0 and selected > best(ignore, rule.code):
+            chosen.append(rule)
+    return chosen
+
+
+@dataclass
+class RunResult:
+    findings: list[Finding] = field(default_factory=list)
+    files: int = 0
+    objects: int = 0
+    workloads: int = 0
+    errors: list[str] = field(default_factory=list)  # files that could not be read, internal errors
+    baseline_fixed: int = 0  # baseline entries that no finding matches any more
+    fixed: int = 0  # findings fixed by --fix before this report
+    seconds: float = 0.0
+
+    def count(self, severity: Severity) -> int:
+        return sum(1 for finding in self.findings if finding.severity == severity)
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """How findings are filtered and graded: the configuration's and the command line's choices."""
+
+    severity: dict[str, Severity] = field(default_factory=dict)  # per rule code
+    per_file_ignores: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = ()  # on paths relative to `root`
+    root: Path | None = None
+    inline_suppressions: bool = True
+    limits: Limits = field(default_factory=Limits)
+
+    def ignored_in(self, item: InputFile) -> tuple[str, ...]:
+        if not self.per_file_ignores or item.path is None:
+            return ()
+        try:
+            relative = item.real_path().relative_to((self.root or Path.cwd()).resolve()).as_posix()  # type: ignore[union-attr]
+        except ValueError:
+            return ()
+        return tuple(code for pattern, codes in self.per_file_ignores if pattern.fullmatch(relative) for code in codes)
+
+
+@dataclass(frozen=True)
+class _Bound:
+    rule: Rule
+    spec: CheckSpec
+
+
+@dataclass
+class FileOutcome:
+    """What linting one file leaves for the run: small, picklable, so worker processes can send it back."""
+
+    path: str
+    findings: list[Finding] = field(default_factory=list)
+    directives: list[Directive] = field(default_factory=list)
+    launchers: list[Launcher] = field(default_factory=list)
+    objects: int = 0
+    workloads: int = 0
+    has_velero: bool = False
+    read_error: str | None = None
+    errors: list[str] = field(default_factory=list)
+
+
+def run(
+    inputs: Iterable[InputFile],
+    rules: Sequence[Rule],
+    settings: Settings,
+    options: RunOptions | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    secrets: RunIndex | None = None,
+    jobs: int = 1,
+    cache_dir: Path | None = None,
+) -> RunResult:
+    """Lint every input, on `jobs` processes for large runs (the order of the report does not depend on it).
+
+    Velero Backup and Schedule objects are checked last, against facts from all files; suppressions are
+    applied once a file's findings are complete."""
+    options = options or RunOptions()
+    bound = bind(rules)
+    result = RunResult()
+    inputs = list(inputs)
+    digests: dict[str, str] = {}
+    facts = None
+    if cache_dir is not None:
+        from lint.run.cache import Facts
+
+        facts = Facts.open(cache_dir, options.limits)
+    index = (RunIndex(secrets=dict(secrets.secrets), kustomize=secrets.kustomize) if secrets is not None
+             else secrets_index(inputs, options.limits, facts, digests, jobs))
+    cache = None
+    if cache_dir is not None and facts is not None:
+        from lint.run.cache import Cache, run_key
+
+        facts.save()
+        cache = Cache.open(cache_dir, run_key([item.rule for item in bound], settings, options, index))
+    interest = interest_of(bound, options)
+    task = partial(lint_one, bound=bound, settings=settings, options=options, index=index, interest=interest)
+    outcomes: list[FileOutcome] = []  # only those with something left to do: most files have no finding
+    for outcome in _outcomes(task, inputs, jobs, cache, options, progress, digests):
+        if outcome.read_error:
+            result.errors.append(outcome.read_error)
+            continue
+        result.files += 1
+        result.objects += outcome.objects
+        result.workloads += outcome.workloads
+        result.errors.extend(outcome.errors)
+        index.launchers.extend(outcome.launchers)
+        if outcome.findings or outcome.directives or outcome.has_velero:
+            outcome.launchers = []
+            outcomes.append(outcome)
+    by_path = {item.display: item for item in inputs}
+    for outcome in outcomes:
+        if outcome.has_velero:  # rare: read the file again rather than send its tree between processes
+            item = by_path[outcome.path]
+            loaded = load_file(item.display, item.read(), helm_template=item.helm_template, limits=options.limits,
+                               interest=interest)
+            outcome.findings.extend(_lint(loaded, bound, settings, ("velero",), index, result.errors))
+    enabled = {item.rule.code for item in bound}
+    for outcome in outcomes:
+        kept = [f for f in outcome.findings if not suppressed(outcome.directives, f.code, f.line)]
+        kept.extend(_unused_suppressions(outcome.path, outcome.directives, bound, enabled))
+        result.findings.extend(replace(f, severity=options.severity[f.code]) if f.code in options.severity else f
+                               for f in kept)
+    result.findings.sort(key=Finding.sort_key)
+    return result
+
+
+def interest_of(bound: Sequence[_Bound], options: RunOptions) -> Interest:
+    """The documents the selected rules read (lint.text.interest); every other document is only syntax-checked.
+
+    File checks other than policies (syntax aside, which every document gets) judge the documents vmlint's
+    rules read: workloads, Velero objects and Secrets. Velero checks also need the workloads, whose launcher
+    pods their selectors must match."""
+    interest = SUPPRESSION_INTEREST if options.inline_suppressions else Interest()
+    for item in bound:
+        if item.rule.check == "policy":
+            from lint.checks.parameterised import policy_interest  # only runs with a policy rule import it
+
+            interest |= policy_interest(item.rule.params)
+        elif item.spec.scope == "file":
+            interest |= WORKLOAD_INTEREST | VELERO_INTEREST | SECRET_INTEREST
+        elif item.spec.scope == "workload":
+            interest |= WORKLOAD_INTEREST
+        elif item.spec.scope == "velero":
+            interest |= VELERO_INTEREST | WORKLOAD_INTEREST
+    return interest
+
+
+def _outcomes(
+    task: Callable[[InputFile], FileOutcome],
+    inputs: list[InputFile],
+    jobs: int,
+    cache: Cache | None,
+    options: RunOptions,
+    progress: Callable[[int, int], None] | None,
+    digests: dict[str, str],
+) -> Iterator[FileOutcome]:
+    """Every input's outcome, in input order, as it comes: from the cache where the file and everything its
+    findings depend on are unchanged, else by linting it (on `jobs` processes); new outcomes go into the cache."""
+    done: dict[int, FileOutcome] = {}  # the cache's hits
+    keys: dict[int, str] = {}
+    if cache is not None:
+        for number, item in enumerate(inputs):
+            digest = digests.get(item.display)
+            if digest is None:
+                try:
+                    digest = hashlib.sha256(item.read()).hexdigest()
+                except OSError:
+                    continue  # the task reports it
+            keys[number] = cache.key(item.display, digest, f"{item.helm_template}|{','.join(options.ignored_in(item))}")
+            hit = _from_cache(item.display, cache.load(keys[number]))
+            if hit is not None:
+                done[number] = hit
+    linted = _map(task, [item for number, item in enumerate(inputs) if number not in done], jobs)
+    for number in range(len(inputs)):
+        outcome = done.pop(number, None)
+        if outcome is None:
+            outcome = next(linted)
+            if cache is not None and number in keys and not outcome.errors and not outcome.read_error:
+                cache.store(keys[number], _to_cache(outcome))
+        if progress is not None:
+            progress(number + 1, len(inputs))
+        yield outcome
+    if cache is not None:
+        cache.save()
+
+
+def bind(rules: Sequence[Rule]) -> list[_Bound]:
+    checks = registry()
+    bound = []
+    for rule in rules:
+        if rule.check not in checks:
+            raise SelectionError(f"rule {rule.code} names an unknown check {rule.check!r}")
+        bound.append(_Bound(rule, checks[rule.check]))
+    return bound
+
+
+def _map(task: Callable[[InputFile], _T], inputs: list[InputFile], jobs: int) -> Iterator[_T]:
+    """In order, on one process or several; small runs stay on one (starting processes costs more).
+
+    The task (rules, settings, the run index) goes to each worker once, through the pool's initializer:
+    sent with every chunk, the index alone cost a gigabyte of pickling at 10,000 files.
+    """
+    if jobs <= 1 or len(inputs) < 2 * _CHUNK:
+        yield from map(task, inputs)
+        return
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(max_workers=jobs, initializer=_install_task, initargs=(task,)) as pool:
+        yield from pool.map(_run_installed_task, inputs, chunksize=_CHUNK)
+
+
+_WORKER_TASK: list[Callable[[InputFile], Any]] = []  # per worker process, set once by the initializer
+
+
+def _install_task(task: Callable[[InputFile], Any]) -> None:
+    _WORKER_TASK[:] = [task]
+
+
+def _run_installed_task(item: InputFile) -> Any:
+    return _WORKER_TASK[0](item)
+
+
+_CHUNK = 32
+
+
+def lint_one(
+    item: InputFile,
+    bound: Sequence[_Bound],
+    settings: Settings,
+    options: RunOptions,
+    index: RunIndex,
+    interest: Interest,
+) -> FileOutcome:
+    """Load and lint one file with the file and workload checks (Velero objects are checked later)."""
+    try:
+        data = item.read()
+    except OSError as err:
+        return FileOutcome(item.display, read_error=f"cannot read {item.display}: {err.strerror or err}")
+    ignored = options.ignored_in(item)
+    loaded = load_file(item.display, data, helm_template=item.helm_template, limits=options.limits,
+                       interest=interest)
+    outcome = FileOutcome(loaded.path, objects=len(loaded.objects), workloads=len(loaded.workloads))
+    local = RunIndex(secrets=index.secrets)
+    for workload in loaded.workloads:
+        local.add_workload(workload, settings)
+    outcome.launchers = local.launchers
+    outcome.has_velero = any(is_velero_object(obj) for obj in loaded.objects)
+    findings = _lint(loaded, bound, settings, ("file", "workload"), index, outcome.errors)
+    outcome.findings = [f for f in findings if not any(f.code.startswith(code) for code in ignored)]
+    if options.inline_suppressions:
+        outcome.directives = directives(loaded)
+    return outcome
+
+
+def _to_cache(outcome: FileOutcome) -> dict:  # type: ignore[type-arg]
+    from lint.run.cache import dump_directive, dump_finding, dump_launcher
+
+    return {
+        "findings": [dump_finding(f) for f in outcome.findings],
+        "directives": [dump_directive(d) for d in outcome.directives],
+        "launchers": [dump_launcher(launcher) for launcher in outcome.launchers],
+        "objects": outcome.objects,
+        "workloads": outcome.workloads,
+        "has_velero": outcome.has_velero,
+    }
+
+
+def _from_cache(path: str, entry: dict | None) -> FileOutcome | None:  # type: ignore[type-arg]
+    if entry is None:
+        return None
+    from lint.run.cache import load_directive, load_finding, load_launcher
+
+    try:
+        return FileOutcome(
+            path,
+            findings=[load_finding(f) for f in entry["findings"]],
+            directives=[load_directive(d) for d in entry["directives"]],
+            launchers=[load_launcher(launcher) for launcher in entry["launchers"]],
+            objects=int(entry["objects"]),
+            workloads=int(entry["workloads"]),
+            has_velero=bool(entry["has_velero"]),
+        )
+    except (KeyError, TypeError, ValueError):
+        return None  # a malformed entry is a miss
+
+
+def _unused_suppressions(path: str, found: Sequence[Directive], bound: Sequence[_Bound], enabled: set[str]) -> list[Finding]:
+    rule = next((item.rule for item in bound if item.spec.scope == "suppression"), None)
+    if rule is None or not found:
+        return []
+    known = {item.code for item in builtin_catalogue()}
+    findings = []
+    for directive, code, why in unused(found, known, enabled):
+        span = directive.span
+        where = "the ignore annotation" if directive.kind == "annotation" else "this suppression"
+        findings.append(Finding(
+            path=path, line=span.line, column=span.column, end_line=span.end_line, end_column=span.end_column,
+            code=rule.code, rule=rule.name, severity=rule.severity,
+            message=f"{where} names {code}, but {why}", hint=f"remove {code} from it", kind=None, name=None,
+            namespace=None, source_line=directive.source_line,
+        ))
+    return findings
+
+
+def secrets_index(
+    inputs: Sequence[InputFile],
+    limits: Limits,
+    facts: Facts | None = None,
+    digests: dict[str, str] | None = None,
+    jobs: int = 1,
+) -> RunIndex:
+    """Index every Secret of the run before any check runs: a VM's cloud-init may live in another file.
+
+    Only files whose bytes mention a Secret kind are parsed here, on `jobs` processes; unreadable ones are
+    reported in the main pass. Kustomizations are indexed here too (lint.kube.kustomize): which `namespace:`
+    applies to which file. With `facts`, what a file's bytes gave in an earlier run is not parsed again;
+    `digests` receives each file's content digest, so that the cache need not read the file a second time.
+    """
+    index = RunIndex()
+    if facts is not None:
+        index.kustomize.memo = facts.memo
+    secret_files: list[tuple[InputFile, str]] = []  # in input order: of two Secrets with one name, the last wins
+    for item in inputs:
+        try:
+            data = item.read()
+        except OSError:
+            continue
+        content = hashlib.sha256(data).hexdigest() if digests is not None or facts is not None else ""
+        if digests is not None:
+            digests[item.display] = content
+        index.kustomize.add_input(item.display, item.path, data, limits, real=item.real)
+        # a substring search first: the pattern is slower; a template is not read
+        if b"Secret" in data and SECRET_HINT.search(data) and not item.helm_template:
+            secret_files.append((item, content))
+    index.kustomize.memo = None  # the index goes to worker processes; the memo stays here
+    unknown = [item for item, content in secret_files if facts is None or not facts.known("secrets", content)]
+    parsed = dict(zip((item.display for item in unknown), _map(partial(_secrets_in, limits=limits), unknown, jobs)))
+    for item, content in secret_files:
+        found = (facts.recall("secrets", content, lambda: parsed[item.display]) if facts is not None
+                 else parsed[item.display])
+        for namespace, name, values, undecodable in found:
+            index.add_secret_data(SecretData(namespace, name, values, tuple(undecodable)))
+    return index
+
+
+def _secrets_in(item: InputFile, limits: Limits) -> list[list[Any]]:
+    """The Secrets of a file as plain JSON (so that lint.run.cache.Facts can remember them)."""
+    try:
+        data = item.read()
+    except OSError:
+        return []
+    loaded = load_file(item.display, data, limits=limits, interest=SECRET_INTEREST)
+    return [[s.namespace, s.name, s.values, list(s.undecodable)]
+            for s in map(secret_data, loaded.objects) if s is not None]
+
+
+def _targets(loaded: LoadedFile, scope: str) -> list[LoadedFile | Workload | KubeObject]:
+    if scope == "file":
+        return [loaded]
+    if scope == "workload":
+        return list(loaded.workloads)
+    if scope == "suppression":
+        return []  # the engine reports unused suppressions itself, once every finding of the file is known
+    return [obj for obj in loaded.objects if is_velero_object(obj)]
+
+
+def _lint(
+    loaded: LoadedFile,
+    bound: Sequence[_Bound],
+    settings: Settings,
+    scopes: tuple[str, ...],
+    index: RunIndex | None,
+    errors: list[str],
+) -> list[Finding]:
+    findings = []
+    active = [item for item in bound if item.spec.scope in scopes]
+    for scope in scopes:
+        for target in _targets(loaded, scope):
+            # target by target, all its rules together: what one rule parses, the next finds in the caches
+            for item in active:
+                if item.spec.scope != scope:
+                    continue
+                ctx = CheckContext(loaded, settings, item.rule.params, index)
+                try:
+                    hits = list(item.spec.function(target, ctx))  # type: ignore[arg-type]
+                except Exception as err:  # a defect in a check must not cost the user the other findings
+                    errors.append(f"internal error in {item.rule.code} on {loaded.path}: {type(err).__name__}: {err}")
+                    continue
+                obj = target.obj if isinstance(target, Workload) else target if isinstance(target, KubeObject) else None
+                findings.extend(_finding(loaded, item.rule, hit, obj) for hit in hits)
+    return findings
+
+
+def _finding(loaded: LoadedFile, rule: Rule, hit: Hit, obj: KubeObject | None) -> Finding:
+    obj = obj or loaded.object_at(hit.span.start)
+    span = hit.span
+    end_line, end_column = span.end_line, span.end_column
+    if (end_line, end_column) <= (span.line, span.column):
+        end_line, end_column = span.line, span.column + 1
+    return Finding(
+        path=loaded.path,
+        line=span.line,
+        column=span.column,
+        end_line=end_line,
+        end_column=end_column,
+        code=rule.code,
+        rule=rule.name,
+        severity=hit.severity or rule.severity,
+        message=hit.message,
+        hint=hit.hint if hit.hint is not None else rule.hint,
+        kind=obj.kind if obj else None,
+        name=obj.name if obj else None,
+        namespace=obj.namespace if obj else None,
+        source_line=loaded.source.line_text(span.line) if loaded.source else "",
+        excerpt=loaded.source.text[span.start : min(span.end, span.start + 500)] if loaded.source else "",
+        fix=hit.fix,
+    )

@@ -1,0 +1,51 @@
+"""`vmlint test-rules DIR`: every rule of a directory run against its own bad and good examples."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from lint.checks import registry
+from lint.core.catalogue import CatalogueError, Rule
+from lint.core.rulefiles import load_rules_dir
+from lint.run.discovery import InputFile
+from lint.run.engine import run
+from lint.target.settings import Settings
+
+
+@dataclass(frozen=True)
+class ExampleOutcome:
+    """A rule's examples run on their own: what did not behave as documented."""
+
+    rule: Rule
+    failures: tuple[str, ...]
+
+    @property
+    def passed(self) -> bool:
+        return not self.failures
+
+
+def run_examples(directory: Path) -> list[ExampleOutcome]:
+    """Every rule of a directory against its own examples, like `kyverno test`: each bad example must give a
+    finding of the rule, each good one none, and neither an internal error."""
+    rules = load_rules_dir(directory, builtin_checks=registry())
+    if not rules:
+        raise CatalogueError(f"{directory}: no rule files (*.yaml) in this directory")
+    outcomes = []
+    for rule in rules:
+        failures = []
+        for label, examples in (("bad", rule.examples_bad), ("good", rule.examples_good)):
+            for number, example in enumerate(examples, start=1):
+                name = f"{rule.code}.{label}-{number}.yaml"
+                chosen = rules if rule.check == "unused-suppression" else [rule]  # VM090 judges the others' codes
+                result = run([InputFile(name, None, example.encode("utf-8"))], chosen, Settings())
+                found = [f for f in result.findings if f.code == rule.code]
+                if result.errors:
+                    failures.append(f"{label} example {number}: {result.errors[0]}")
+                elif label == "bad" and not found:
+                    failures.append(f"bad example {number} gives no {rule.code} finding")
+                elif label == "good" and found:
+                    failures.extend(f"good example {number} gives {f.code} at {f.line}:{f.column}: {f.message}"
+                                    for f in found)
+        outcomes.append(ExampleOutcome(rule, tuple(failures)))
+    return outcomes

@@ -1,0 +1,15 @@
+"""What the user told vmlint about the cluster the manifests go to."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from lint.target.versions import KUBEVIRT_LATEST, VELERO_LATEST, KubeVirt, Velero
+
+
+@dataclass(frozen=True)
+class Settings:
+    namespace: str | None = None
+    kubevirt: KubeVirt = field(default_factory=lambda: KubeVirt(KUBEVIRT_LATEST))
+    velero: Velero = field(default_factory=lambda: Velero(VELERO_LATEST))
+    guest_agent_images: tuple[str, ...] = ()  # images known to ship the QEMU guest agent, beyond the rule's list

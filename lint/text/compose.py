@@ -1,0 +1,370 @@
+"""YAML text composed into position-carrying node trees (lint.text.nodes).
+
+This is the only module that talks to the YAML parser. It composes nodes (it never constructs Python
+objects, so no tag can make it run code), converts them into small node classes whose every key and value
+knows its exact span in the file, and records what a linter must report about the YAML itself: syntax errors
+(per document, so that one broken document does not hide the others) and repeated mapping keys.
+
+The C-based libyaml parser is used when it is installed (about twenty times faster); the pure-Python parser
+is the fallback and is also used to word syntax errors, so messages do not depend on which one is present.
+"""
+
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from ruamel.yaml.composer import ComposerError
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.events import (
+    AliasEvent,
+    DocumentStartEvent,
+    MappingEndEvent,
+    MappingStartEvent,
+    ScalarEvent,
+    SequenceEndEvent,
+    SequenceStartEvent,
+)
+from ruamel.yaml.nodes import ScalarNode
+from ruamel.yaml.parser import Parser
+from ruamel.yaml.reader import Reader, ReaderError
+from ruamel.yaml.resolver import VersionedResolver
+from ruamel.yaml.scanner import Scanner
+from ruamel.yaml.tag import Tag
+
+from lint.text.nodes import (
+    MERGE_KEY,
+    PLAIN_TAG,
+    STR_TAG,
+    Document,
+    DuplicateKey,
+    LimitProblem,
+    Mapping,
+    Node,
+    Scalar,
+    Sequence,
+    Span,
+    SyntaxProblem,
+)
+from lint.text.source import SourceText
+
+try:  # the C extension is optional: ruamel.yaml[libyaml]
+    from ruamel.yaml.cyaml import CParser as _CParser
+except ImportError:  # pragma: no cover - depends on the platform
+    _CParser = None
+
+
+class _PositionResolver(VersionedResolver):
+    """Leaves plain scalars untyped: YAML 1.2 and Kubernetes (YAML 1.1 via go-yaml) disagree on `yes` or `on`."""
+
+    _plain = Tag(suffix=PLAIN_TAG)
+
+    def resolve(self, kind, value, implicit):  # type: ignore[no-untyped-def]
+        if kind is ScalarNode:
+            return self._plain if implicit[0] else self.DEFAULT_SCALAR_TAG
+        return super().resolve(kind, value, implicit)
+
+
+class _PureComposer(Reader, Scanner, Parser, _PositionResolver):
+    """The pure-Python parser, used for its events only (see _Builder)."""
+
+    def __init__(self, stream: str) -> None:
+        self.comment_handling = None
+        Reader.__init__(self, stream, loader=self)
+        Scanner.__init__(self, loader=self)
+        Parser.__init__(self, loader=self)
+        _PositionResolver.__init__(self, None, self)
+
+
+if _CParser is not None:
+
+    class _CComposer(_CParser, _PositionResolver):  # type: ignore[misc, valid-type]
+        def __init__(self, stream: str) -> None:
+            _CParser.__init__(self, stream)
+            _PositionResolver.__init__(self, None, self)
+
+
+def c_parser_available() -> bool:
+    return _CParser is not None
+
+
+_PREAMBLE = re.compile(r"\s*(?:[%#].*)?")
+
+
+_MARKER = re.compile(r"(?m)^(?:---|\.\.\.)(?=[ \t\r\n\x85\u2028\u2029]|$)")
+
+
+def split_documents(source: SourceText) -> list[tuple[int, int]]:
+    """Cut a stream into chunks of one document each, by the `---` and `...` markers at column 0.
+
+    The markers are reserved at the start of a line in every YAML context (no scalar may contain them there),
+    so this text split is exact; it lets one document fail to parse without hiding the others. A chunk holding
+    only directives, comments or blank lines is joined to the next, since directives belong to what follows.
+    """
+    text = source.text
+    cuts = [0]
+    for match in _MARKER.finditer(text):
+        start = match.start()
+        if not source.is_line_start(start):
+            continue  # a marker after a line break YAML counts but the regular expression does not
+        if match.group() == "---":
+            cuts.append(start)
+        else:
+            following = source.position(start).line + 1
+            if following <= source.line_count:
+                cuts.append(source.line_start(following))
+    cuts = sorted(set(cuts)) + [len(text)]
+    chunks: list[tuple[int, int]] = []
+    pending = None
+    for begin, end in zip(cuts, cuts[1:]):
+        if pending is not None:
+            begin = pending
+            pending = None
+        if end < len(text) and _only_preamble(text, begin, end):
+            if "%" in text[begin:end]:
+                pending = begin
+                continue
+        chunks.append((begin, end))
+    return chunks
+
+
+def _only_preamble(text: str, begin: int, end: int) -> bool:
+    return all(_PREAMBLE.fullmatch(line) for line in text[begin:end].splitlines())
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Hard caps that keep hostile input bounded in time and memory; exceeding one is a VM005 finding.
+
+    Nesting is built iteratively, so depth is a cap on what downstream tools survive, not on vmlint; alias
+    expansion is what a naive consumer (kubectl's converter) would materialise, counted without expanding.
+    """
+
+    file_bytes: int = 64 * 1024 * 1024
+    scalar_chars: int = 1024 * 1024
+    depth: int = 1000
+    expanded_nodes: int = 1_000_000
+
+
+
+class _LimitExceeded(Exception):
+    def __init__(self, what: str, limit: int, found: int, index: int) -> None:
+        super().__init__(what)
+        self.what, self.limit, self.found, self.index = what, limit, found, index
+
+
+# An anchor or alias may stand in the text: events alone (raw parsing) do not show an undefined or recursive
+# alias, or an alias bomb, so such a document is built even when no rule reads it. Stray `*` in plain text
+# (a cron schedule, a glob) costs a build, nothing more.
+_ALIAS_HINT = re.compile(r"(?:^|[\s\[{,])[*&][^\s,\[\]{}]", re.MULTILINE)
+
+Relevance = Callable[[str, list[tuple[int, int]]], list[bool]]  # (text, chunks) -> build each chunk?
+
+
+def load_documents(
+    source: SourceText, use_c: bool = True, limits: Limits = Limits(), relevant: Relevance | None = None
+) -> list[Document]:
+    """Parse every document of a file, each on its own, with positions relative to the whole file.
+
+    With `relevant`, documents that cannot matter to any rule are only checked for syntax, by libyaml in C
+    without building a Python object, and leave no Document behind unless they are broken.
+    """
+    use_c = use_c and _CParser is not None
+    chunks = split_documents(source)
+    wanted = relevant(source.text, chunks) if relevant is not None and use_c else [True] * len(chunks)
+    if not any(wanted) and chunks and not _ALIAS_HINT.search(source.text):
+        try:
+            _CComposer(source.text).raw_parse()
+            return []  # nothing anyone lints, and all of it parses
+        except YAMLError:
+            pass  # find the broken documents one by one
+    documents: list[Document] = []
+    for (begin, end), want in zip(chunks, wanted):
+        chunk = source.text[begin:end]
+        if not want:
+            try:
+                _CComposer(chunk).raw_parse()
+                if not _ALIAS_HINT.search(chunk):
+                    continue
+            except YAMLError:
+                pass  # build it below, so that the error is worded and placed like any other
+        first = source.position(begin).line
+        last = source.position(max(begin, end - 1)).line
+        builder = _Builder(source, begin, limits)
+        error = builder.run(chunk, use_c)
+        if isinstance(error, YAMLError) and use_c:
+            # The pure parser words the error; where it accepts what libyaml rejects (YAML 1.2 allows
+            # `{image: example.com/disk:1}` in flow context, as go-yaml does), its document is the one kept.
+            builder = _Builder(source, begin, limits)
+            error = builder.run(chunk, False)
+        if isinstance(error, _LimitExceeded):
+            at = source.position(begin + error.index)
+            problem = LimitProblem(error.what, error.limit, error.found, at.line, at.column)
+            documents.append(Document(len(documents), first, last, begin, end, limit=problem))
+            continue
+        if error is not None:
+            documents.append(Document(len(documents), first, last, begin, end, syntax_error=_problem(error, source, begin)))
+            continue
+        if not want:
+            continue  # built only to see that its aliases resolve (and to count their expansion): no rule reads it
+        for root in builder.roots:
+            documents.append(
+                Document(len(documents), first, last, begin, end, root=root, duplicates=builder.duplicates)
+            )
+    return documents
+
+
+def _problem(err: YAMLError, source: SourceText, offset: int) -> SyntaxProblem:
+    """The parser's words and marks, with positions from the file's own line table (parsers disagree on
+    how to count a final line break; their character indexes agree)."""
+    if isinstance(err, ReaderError):  # a character YAML does not allow in a stream
+        where = source.position(offset + max(err.position, 0))
+        return SyntaxProblem(
+            f"unacceptable character #x{err.character:04x}: control characters are not allowed in YAML",
+            None, where.line, where.column, None, None,
+        )
+    if not isinstance(err, MarkedYAMLError):
+        return SyntaxProblem(str(err).strip(), None, source.position(offset).line, 1, None, None)
+    mark = err.problem_mark or err.context_mark
+    where = source.position(offset + mark.index) if mark else source.position(offset)
+    context = source.position(offset + err.context_mark.index) if err.context_mark else None
+    return SyntaxProblem(
+        problem=(err.problem or "invalid YAML").strip(),
+        context=err.context.strip() if err.context else None,
+        line=where.line,
+        column=where.column,
+        context_line=context.line if context else None,
+        context_column=context.column if context else None,
+    )
+
+
+class _Builder:
+    """Builds vmlint nodes straight from parser events, without recursion.
+
+    The parsers' own composers recurse (ruamel.yaml's C composer overflows the C stack and crashes the
+    process on 100,000 nested brackets); events are a flat stream, so nesting costs a list entry here. An
+    alias is the anchored node itself, shared, never copied: alias "bombs" stay as small as their text, and
+    their expanded size is counted bottom-up to report them.
+    """
+
+    def __init__(self, source: SourceText, offset: int, limits: Limits) -> None:
+        self.source = source
+        self.offset = offset
+        self.limits = limits
+        self.roots: list[Node] = []
+        self.duplicates: list[DuplicateKey] = []
+        self.mappings: list[Mapping] = []
+        self.anchors: dict[str, Node] = {}
+
+    def run(self, chunk: str, use_c: bool) -> YAMLError | _LimitExceeded | None:
+        parser = None
+        try:
+            parser = _CComposer(chunk) if use_c else _PureComposer(chunk)  # the reader checks characters here
+            self._consume(parser)
+        except (YAMLError, _LimitExceeded) as err:
+            return err
+        finally:
+            if parser is not None and hasattr(parser, "dispose"):
+                parser.dispose()
+        for mapping in self.mappings:
+            self._place_empty_values(mapping)
+            self._find_duplicates(mapping)
+        return None
+
+    def _consume(self, parser: object) -> None:
+        """Turn the event stream into nodes. The expanded size (what alias expansion would materialise) is a
+        running count: every node adds one and every alias adds its target's whole size, so a collection's
+        size is the count at its end minus the count at its start, and only anchored collections keep theirs."""
+        source, offset, limits = self.source, self.offset, self.limits
+        # per open collection: [node, start offset, anchor, count at start, key waiting for its value]
+        stack: list[list] = []  # type: ignore[type-arg]
+        count = 0
+        sizes: dict[int, int] = {}  # expanded size of each anchored collection
+        check_event, get_event = parser.check_event, parser.get_event  # type: ignore[attr-defined]
+        while check_event():
+            event = get_event()
+            kind = type(event)
+            if kind is ScalarEvent:
+                value = event.value
+                if len(value) > limits.scalar_chars:
+                    raise _LimitExceeded("scalar size", limits.scalar_chars, len(value), event.start_mark.index)
+                tag = getattr(event, "ctag", None) or event.tag
+                if tag is None:
+                    tag = PLAIN_TAG if event.implicit[0] else STR_TAG
+                else:
+                    tag = str(tag)
+                    if tag == "!":
+                        tag = STR_TAG  # a lone `!` turns implicit typing off: the value is a string
+                node: Node = Scalar(value, tag, event.style or "",
+                                    Span.of(source, offset + event.start_mark.index, offset + event.end_mark.index))
+                count += 1
+                if event.anchor is not None:
+                    self.anchors[event.anchor] = node
+                self._attach(stack, node)
+            elif kind is MappingStartEvent or kind is SequenceStartEvent:
+                if len(stack) >= limits.depth:
+                    raise _LimitExceeded("nesting depth", limits.depth, len(stack) + 1, event.start_mark.index)
+                tag = str(getattr(event, "ctag", None) or event.tag or "")
+                if kind is SequenceStartEvent:
+                    node = Sequence([], tag or "tag:yaml.org,2002:seq", bool(event.flow_style), None)  # type: ignore[arg-type]
+                else:
+                    node = Mapping([], tag or "tag:yaml.org,2002:map", bool(event.flow_style), None)  # type: ignore[arg-type]
+                stack.append([node, event.start_mark.index, event.anchor, count, None])
+                count += 1
+                if event.anchor is not None:
+                    self.anchors[event.anchor] = node
+            elif kind is MappingEndEvent or kind is SequenceEndEvent:
+                node, start, anchor, before, _ = stack.pop()
+                node.span = Span.of(source, offset + start, offset + event.end_mark.index)
+                if kind is MappingEndEvent:
+                    self.mappings.append(node)  # type: ignore[arg-type]
+                size = count - before
+                if size > limits.expanded_nodes:
+                    raise _LimitExceeded("alias expansion", limits.expanded_nodes, size, start)
+                if anchor is not None:
+                    sizes[id(node)] = size
+                self._attach(stack, node)
+            elif kind is AliasEvent:
+                target = self.anchors.get(event.anchor)
+                if target is None:
+                    raise ComposerError(None, None, f"found undefined alias {event.anchor!r}", event.start_mark)
+                if any(entry[0] is target for entry in stack):
+                    raise ComposerError(None, None, f"found recursive alias {event.anchor!r}", event.start_mark)
+                count += sizes.get(id(target), 1)
+                self._attach(stack, target)
+            elif kind is DocumentStartEvent:
+                self.anchors = {}
+
+    def _attach(self, stack: list, node: Node) -> None:  # type: ignore[type-arg]
+        if not stack:
+            self.roots.append(node)
+            return
+        entry = stack[-1]
+        parent = entry[0]
+        if type(parent) is Sequence:
+            parent.items.append(node)
+        elif entry[4] is None:
+            entry[4] = node
+        else:
+            parent.pairs.append((entry[4], node))
+            entry[4] = None
+
+    def _place_empty_values(self, mapping: Mapping) -> None:
+        """Put an empty value just after its key's colon, as libyaml does (the pure parser puts it at the next
+        token, possibly lines later), so positions do not depend on the parser."""
+        text = self.source.text
+        for key, value in mapping.pairs:
+            if isinstance(value, Scalar) and value.span.start == value.span.end and value.value == "":
+                colon = text.find(":", key.span.end, value.span.start + 1)
+                if colon >= 0:
+                    value.span = Span.of(self.source, colon + 1, colon + 1)
+
+    def _find_duplicates(self, mapping: Mapping) -> None:
+        first: dict[str, Scalar] = {}
+        for key, _ in mapping.pairs:
+            if not isinstance(key, Scalar) or (key.is_plain and key.value == MERGE_KEY):
+                continue
+            if key.value in first:
+                self.duplicates.append(DuplicateKey(key, first[key.value]))
+            else:
+                first[key.value] = key
