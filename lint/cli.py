@@ -201,8 +201,9 @@ def audit(
     """Report per namespace and VM whether the guest will be frozen before each backup (HTML, Markdown)."""
     from pathlib import Path
 
+    from lint.audit import html as audit_html
+    from lint.audit import markdown as audit_markdown
     from lint.audit.verdicts import audit_paths
-    from lint.audit import html as audit_html, markdown as audit_markdown
 
     try:
         report = audit_paths(paths or ["."], namespace, kubevirt_version, velero_version, harvester_version, config)

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import replace
 
 from lint.core.catalogue import builtin_catalogue
-from lint.core.findings import Finding
+from lint.core.findings import Finding, RunResult
 from lint.run.discovery import InputFile
-from lint.run.engine import RunResult, run, select_rules
+from lint.run.engine import run, select_rules
 from lint.target.settings import Settings
 from lint.target.versions import KubeVirt, parse_version
 

@@ -28,13 +28,13 @@ from sarif import loader as sarif_loader
 from sarif import sarif_file_utils
 
 from lint.core.catalogue import Catalogue, builtin_catalogue
-from lint.core.findings import Finding, Severity
+from lint.core.findings import Finding, RunResult, Severity
 from lint.reporters import FORMATS, reporter
 from lint.reporters.json import finding_dict
 from lint.reporters.sarif import FINGERPRINT, sarif_log
 from lint.reporters.text import printable, render_text
 from lint.run.discovery import discover
-from lint.run.engine import RunResult, run, select_rules
+from lint.run.engine import run, select_rules
 from lint.target.settings import Settings
 
 DATA = Path(__file__).resolve().parent / "data"

@@ -24,12 +24,12 @@ from lint.checks import CheckContext
 from lint.checks.agent import evidence, freeze_source
 from lint.checks.identity import kustomization_namespace
 from lint.core.catalogue import Rule
-from lint.core.findings import Finding, Severity
+from lint.core.findings import Finding, RunResult, Severity
 from lint.kube.loading import load_file
 from lint.kube.objects import Workload
 from lint.kubevirt.injection import SKIP_HOOKS_KEY, hook_state
 from lint.run.discovery import InputFile
-from lint.run.engine import RunOptions, RunResult, bind, interest_of, run, secrets_index
+from lint.run.engine import RunOptions, bind, interest_of, run, secrets_index
 from lint.target.settings import Settings
 
 Verdict = Literal["frozen", "not-frozen", "unknown"]
@@ -204,7 +204,7 @@ def audit_paths(paths: Sequence[str], namespace: str | None = None, kubevirt: st
     from lint.run.config import find_config, glob_regex, load_config
     from lint.run.discovery import discover
     from lint.run.engine import select_rules
-    from lint.run.runner import UsageError, _limits, target_settings
+    from lint.run.runner import UsageError, limits_from, target_settings
 
     if config_file and not Path(config_file).is_file():
         raise UsageError(f"no such configuration file: {config_file}")
@@ -215,7 +215,7 @@ def audit_paths(paths: Sequence[str], namespace: str | None = None, kubevirt: st
     settings = target_settings(namespace or get("namespace"), kubevirt or get("kubevirt-version"),
                                velero or get("velero-version"), harvester or get("harvester-version"),
                                tuple(get("guest-agent-images", ()) or ()))
-    options = RunOptions(root=config.root if config is not None else None, limits=_limits(get("limits", {}) or {}))
+    options = RunOptions(root=config.root if config is not None else None, limits=limits_from(get("limits", {}) or {}))
     excludes = tuple(glob_regex(pattern) for pattern in get("exclude", ()) or ())
     inputs = list(discover(list(paths), excludes=excludes, root=config.root if config is not None else None))
     return build(inputs, rules, settings, options)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import IntEnum
 
 from lint.core.fixes import Fix
@@ -57,3 +57,20 @@ class Finding:
 
     def sort_key(self) -> tuple[str, int, int, str]:
         return (self.path, self.line, self.column, self.code)
+
+
+@dataclass
+class RunResult:
+    """What a run found, and what the summary line counts: the one thing every reporter is given."""
+
+    findings: list[Finding] = field(default_factory=list)
+    files: int = 0
+    objects: int = 0
+    workloads: int = 0
+    errors: list[str] = field(default_factory=list)  # files that could not be read, internal errors
+    baseline_fixed: int = 0  # baseline entries that no finding matches any more
+    fixed: int = 0  # findings fixed by --fix before this report
+    seconds: float = 0.0
+
+    def count(self, severity: Severity) -> int:
+        return sum(1 for finding in self.findings if finding.severity == severity)

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # the command line imports this module for FORMATS alone
     from lint.core.catalogue import Catalogue
-    from lint.run.engine import RunResult
+    from lint.core.findings import RunResult
 
 Reporter = Callable[["RunResult"], str]
 

@@ -14,9 +14,8 @@ the command line to the job's log, and a log is a terminal's input.
 
 from __future__ import annotations
 
-from lint.core.findings import Finding, Severity
+from lint.core.findings import Finding, RunResult, Severity
 from lint.reporters.text import printable
-from lint.run.engine import RunResult
 
 COMMANDS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 import json
 from json.encoder import encode_basestring  # type: ignore[attr-defined]  # C, where the accelerator is built
 
-from lint.core.findings import Finding, Severity
-from lint.run.engine import RunResult
+from lint.core.findings import Finding, RunResult, Severity
 
 VERSION = 1
 

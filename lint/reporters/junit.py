@@ -29,9 +29,8 @@ import re
 import xml.etree.ElementTree as ET
 from itertools import groupby
 
-from lint.core.findings import Finding
+from lint.core.findings import Finding, RunResult
 from lint.reporters.text import headline, printable
-from lint.run.engine import RunResult
 
 SUITE = "vmlint"
 

@@ -23,8 +23,7 @@ from urllib.parse import quote
 
 from lint import __version__
 from lint.core.catalogue import Catalogue, Rule, builtin_catalogue
-from lint.core.findings import Finding, Severity
-from lint.run.engine import RunResult
+from lint.core.findings import Finding, RunResult, Severity
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 SARIF_VERSION = "2.1.0"

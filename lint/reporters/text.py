@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import re
 
-from lint.core.findings import Finding, Severity
-from lint.run.engine import RunResult
+from lint.core.findings import Finding, RunResult, Severity
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from lint.checks import CheckContext, CheckSpec, registry
 from lint.core.catalogue import Catalogue, Rule, builtin_catalogue
-from lint.core.findings import Finding, Hit, Severity
+from lint.core.findings import Finding, Hit, RunResult, Severity
 from lint.kube.loading import LoadedFile, load_file
 from lint.kube.objects import SECRET_INTEREST, WORKLOAD_INTEREST, KubeObject, Workload
 from lint.kubevirt.index import (
@@ -59,21 +59,6 @@ def select_rules(catalogue: Catalogue, select: Sequence[str] = (), ignore: Seque
         if selected >= 0 and selected > best(ignore, rule.code):
             chosen.append(rule)
     return chosen
-
-
-@dataclass
-class RunResult:
-    findings: list[Finding] = field(default_factory=list)
-    files: int = 0
-    objects: int = 0
-    workloads: int = 0
-    errors: list[str] = field(default_factory=list)  # files that could not be read, internal errors
-    baseline_fixed: int = 0  # baseline entries that no finding matches any more
-    fixed: int = 0  # findings fixed by --fix before this report
-    seconds: float = 0.0
-
-    def count(self, severity: Severity) -> int:
-        return sum(1 for finding in self.findings if finding.severity == severity)
 
 
 @dataclass(frozen=True)

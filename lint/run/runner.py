@@ -13,12 +13,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
-from lint.core.findings import Severity
+from lint.core.findings import RunResult, Severity
 from lint.core.rulefiles import catalogue_with
 from lint.reporters import reporter
 from lint.run.config import Config, find_config, glob_regex, load_config
 from lint.run.discovery import InputFile, discover
-from lint.run.engine import RunOptions, RunResult, run, secrets_index, select_rules
+from lint.run.engine import RunOptions, run, secrets_index, select_rules
 from lint.target.settings import Settings
 from lint.target.versions import (
     KUBEVIRT_LATEST,
@@ -92,7 +92,7 @@ def execute(request: Request, stdin: TextIO | None = None, stdout: TextIO | None
         ),
         root=config.root,
         inline_suppressions=_pick(request.inline_suppressions, config.get("inline-suppressions"), True),
-        limits=_limits(config.get("limits", {})),
+        limits=limits_from(config.get("limits", {})),
     )
     data = stdin.buffer.read() if stdin is not None and "-" in request.paths else None
     excludes = tuple(glob_regex(pattern) for pattern in config.get("exclude", ()))
@@ -188,7 +188,7 @@ def _with_policies(catalogue, rules, ignore):  # type: ignore[no-untyped-def]
     return [rule for rule in catalogue if rule.code in chosen]
 
 
-def _limits(configured: dict[str, int]) -> Limits:
+def limits_from(configured: dict[str, int]) -> Limits:
     names = {"file-size": "file_bytes", "scalar-size": "scalar_chars", "depth": "depth", "alias-expansion": "expanded_nodes"}
     return Limits(**{names[key]: value for key, value in configured.items()})
 
