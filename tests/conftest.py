@@ -52,3 +52,11 @@ def tool_missing(reason: str) -> None:
     if os.environ.get("VMLINT_REQUIRE_TOOLS") == "1":
         pytest.fail(f"VMLINT_REQUIRE_TOOLS=1 but {reason}")
     pytest.skip(reason)
+
+
+def require_corpus() -> Path:
+    """The real corpus beside the repository (../shared/corpus/real); a test that reads it is skipped with a visible
+    reason where the clone has nothing beside it, and fails instead under VMLINT_REQUIRE_TOOLS=1."""
+    if not CORPUS.is_dir():
+        tool_missing(f"the shared corpus is not at {CORPUS} (a clone with ../shared beside it has it)")
+    return CORPUS

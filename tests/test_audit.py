@@ -8,12 +8,12 @@ import subprocess
 from html.parser import HTMLParser
 from pathlib import Path
 
-import pytest
-from conftest import CORPUS, run_cli, tool_missing
+from conftest import CORPUS, require_corpus, run_cli, tool_missing
 
+from lint.audit import html as audit_html
+from lint.audit import markdown as audit_markdown
 from lint.audit.verdicts import build
 from lint.core.catalogue import builtin_catalogue
-from lint.audit import html as audit_html, markdown as audit_markdown
 from lint.run.discovery import InputFile
 from lint.run.engine import select_rules
 from lint.target.settings import Settings
@@ -165,8 +165,7 @@ def _chromium() -> str:
 
 
 def test_corpus_report_in_headless_chromium(tmp_path: Path) -> None:
-    if not CORPUS.is_dir():
-        pytest.skip(f"the shared corpus is not at {CORPUS}")
+    require_corpus()
     browser = _chromium()
     page, summary = tmp_path / "audit.html", tmp_path / "audit.md"
     done = run_cli("audit", str(CORPUS), "--html", page, "--markdown", summary)
@@ -199,5 +198,5 @@ def build_corpus_model() -> list[tuple[str, str, str]]:
     """The verdicts the model gives for the corpus, as the page must show them."""
     from lint.audit.verdicts import audit_paths
 
-    report = audit_paths([str(CORPUS)])
+    report = audit_paths([str(require_corpus())])
     return sorted((f"{vm.namespace}/{vm.name}", vm.verdict, vm.verdict_text) for vm in report.vms)

@@ -22,7 +22,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import CORPUS, run_cli
+from conftest import CORPUS, require_corpus, run_cli
 
 EXPECTED = [
     ("deckhouse__virtualization__test__performance__templates__vms.yaml", "VM006", 1, 1),
@@ -72,8 +72,7 @@ EXPECTED = [
 
 @pytest.fixture(scope="module")
 def report() -> dict:
-    if not CORPUS.is_dir():
-        pytest.skip(f"the shared corpus is not at {CORPUS}")
+    require_corpus()
     result = run_cli("check", "--format", "json", str(CORPUS))
     assert result.stderr == ""
     assert result.exit_code == 1

@@ -9,7 +9,7 @@ import stat
 from pathlib import Path
 
 import pytest
-from conftest import CORPUS, EXAMPLES, run_cli
+from conftest import CORPUS, EXAMPLES, require_corpus, run_cli
 from helpers import lint_text
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -104,8 +104,7 @@ def test_standard_input_gets_the_fixed_document(tmp_path: Path) -> None:
 
 
 def test_fixing_the_corpus_changes_nothing_it_does_not_report(tmp_path: Path) -> None:
-    if not CORPUS.is_dir():
-        pytest.skip(f"the shared corpus is not at {CORPUS}")
+    require_corpus()
     copy = tmp_path / "corpus"
     shutil.copytree(CORPUS, copy)
     run_cli("check", "--fix", "--unsafe-fixes", "corpus", cwd=tmp_path)

@@ -10,9 +10,9 @@ import base64
 import json
 import shlex
 from dataclasses import replace
-from pathlib import Path
 
 import pytest
+from conftest import CORPUS, require_corpus
 from helpers import lint_text, where
 
 from lint.checks import CheckContext
@@ -27,7 +27,6 @@ from lint.run.engine import run, select_rules
 from lint.target.settings import Settings
 from lint.target.versions import KubeVirt, parse_version
 
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "real"
 CONSEQUENCE = ('virt-freezer finds no guest agent, logs "No guest agent, exiting" and exits 0, so Velero reports the '
                "hook as succeeded over a crash-consistent backup")
 INJECTED = "KubeVirt 1.9.0 injects its virt-freezer hooks"
@@ -829,8 +828,7 @@ CORPUS_TABLE = [
 
 @pytest.fixture(scope="module")
 def corpus() -> list[tuple]:
-    if not CORPUS.is_dir():
-        pytest.skip(f"the shared corpus is not at {CORPUS}")
+    require_corpus()
     loaded = [load_file(p.name, p.read_bytes()) for p in sorted(CORPUS.iterdir()) if p.suffix in (".yaml", ".yml")]
     index = RunIndex()
     for file in loaded:
@@ -851,8 +849,7 @@ def test_corpus_verdicts(corpus: list[tuple]) -> None:
 
 
 def test_corpus_findings() -> None:
-    if not CORPUS.is_dir():
-        pytest.skip(f"the shared corpus is not at {CORPUS}")
+    require_corpus()
     files = [InputFile(p.name, p) for p in sorted(CORPUS.iterdir()) if p.suffix in (".yaml", ".yml")]
     result = run(files, select_rules(builtin_catalogue(), ("VM4",)), Settings())
     assert not result.errors

@@ -6,8 +6,7 @@ import json
 import subprocess
 import sys
 
-import pytest
-from conftest import CORPUS, cli_env
+from conftest import CORPUS, cli_env, require_corpus
 from hostile_inputs import VM
 
 from lint.core.catalogue import builtin_catalogue
@@ -17,8 +16,7 @@ from lint.target.settings import Settings
 
 
 def test_jobs_do_not_change_the_report() -> None:
-    if not CORPUS.is_dir():
-        pytest.skip(f"the shared corpus is not at {CORPUS}")
+    require_corpus()
     inputs = [InputFile(f"{i}/{path.name}", None, path.read_bytes()) for i in range(2) for path in sorted(CORPUS.iterdir())]
     inputs += [InputFile(f"vm{i}.yaml", None, VM.replace("web", f"vm{i}").encode()) for i in range(60)]
     secret = b"apiVersion: v1\nkind: Secret\nmetadata: {name: ud, namespace: prod}\nstringData: {userdata: '#cloud-config'}\n"
@@ -34,8 +32,7 @@ def test_jobs_do_not_change_the_report() -> None:
 
 def test_cache_cold_warm_and_invalidation(tmp_path) -> None:  # type: ignore[no-untyped-def]
     """Cold, warm and uncached runs agree; a Secret in another file, or the rule set, changes the key."""
-    if not CORPUS.is_dir():
-        pytest.skip(f"the shared corpus is not at {CORPUS}")
+    require_corpus()
     cache = tmp_path / "cache"
     vm = ("apiVersion: kubevirt.io/v1\nkind: VirtualMachine\nmetadata: {name: web, namespace: prod}\nspec:\n  template:\n"
           "    spec:\n      volumes:\n      - name: ci\n        cloudInitNoCloud: {secretRef: {name: ud}}\n")

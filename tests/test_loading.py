@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
+from conftest import require_corpus
 from helpers import lint_text, vm_with, where
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -19,7 +19,6 @@ from lint.text.nodes import Scalar, Sequence, value_span
 from lint.text.scalars import scalar_type
 from lint.text.source import Position, decode
 
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "real"
 BAD = vm_with("pre.hook.backup.velero.io/command: '[\"a\",]'")
 
 
@@ -35,7 +34,7 @@ def _tree(node):
 @pytest.mark.skipif(not c_parser_available(), reason="the C parser (ruamel.yaml[libyaml]) is not installed")
 def test_c_and_pure_parsers_give_identical_trees_on_the_real_corpus() -> None:
     compared = 0
-    for path in sorted(CORPUS.glob("*.y*ml")):
+    for path in sorted(require_corpus().glob("*.y*ml")):
         source = decode(path.read_bytes())
         fast, pure = load_documents(source, use_c=True), load_documents(source, use_c=False)
         assert [d.syntax_error for d in fast] == [d.syntax_error for d in pure], path.name

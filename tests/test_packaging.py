@@ -1,8 +1,10 @@
 """A real (non-editable) install of vmlint into a fresh virtual environment, run from outside the repository.
 
 The wheel must carry the rule catalogue as `lint/rules/*.yaml`: an installed vmlint has no source tree to fall
-back on. `--system-site-packages` reuses the runtime dependencies already installed, so only the build backend
-(hatchling) may have to be fetched.
+back on. The new environment sees the packages of the environment running the tests (a `.pth` file lists its
+site-packages directories), so the runtime dependencies already installed are reused and only the build backend
+(hatchling) may have to be fetched. `--system-site-packages` alone is not enough: inside a virtual environment it
+shows the base interpreter's packages, not the environment's.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import json
 import os
 import subprocess
 import sys
+import sysconfig
 from pathlib import Path
 
 from conftest import EXAMPLES, REPO, run_cli, tool_missing
@@ -29,6 +32,16 @@ def _run(args: list[object], cwd: Path, timeout: float = 120) -> subprocess.Comp
     )
 
 
+def _see_packages_of_this_environment(purelib: Path) -> None:
+    """Append this interpreter's site-packages to the new environment's path, after its own: the wheel installed
+    there is found first, the runtime dependencies (ruamel.yaml, typer, ...) here. Plain path lines run no `.pth`
+    of these directories, so an editable install of vmlint in them stays invisible."""
+    here = {sysconfig.get_path("purelib"), sysconfig.get_path("platlib")}
+    here |= {entry for entry in sys.path if Path(entry).name in ("site-packages", "dist-packages")}
+    lines = sorted(entry for entry in here if Path(entry).is_dir() and Path(entry) != purelib)
+    (purelib / "_vmlint_test_outer_environment.pth").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
 def test_installed_wheel_ships_and_uses_its_catalogue(tmp_path):
     venv = tmp_path / "venv"
     bindir = venv / ("Scripts" if os.name == "nt" else "bin")
@@ -43,13 +56,15 @@ def test_installed_wheel_ships_and_uses_its_catalogue(tmp_path):
     if _run([pip, "--version"], cwd=tmp_path).returncode != 0:
         tool_missing("pip does not run inside a fresh virtual environment")
 
+    purelib = _run([python, "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"], tmp_path).stdout
+    purelib = Path(purelib.strip())
+    _see_packages_of_this_environment(purelib)
+
     # From here on every failure is a packaging defect, not a missing tool.
     install = _run([pip, "install", "--no-deps", REPO], cwd=tmp_path, timeout=240)
     assert install.returncode == 0, f"pip install failed:\n{install.stdout[-3000:]}\n{install.stderr[-3000:]}"
     assert vmlint.exists()
 
-    purelib = _run([python, "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"], tmp_path).stdout
-    purelib = Path(purelib.strip())
     shipped = purelib / "lint" / "rules"
     assert shipped.is_dir(), f"the wheel does not carry lint/rules (looked in {shipped})"
     assert sorted(p.name for p in shipped.glob("*.yaml")) == sorted(p.name for p in (REPO / "rules").glob("*.yaml"))
