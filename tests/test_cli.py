@@ -153,7 +153,7 @@ def test_json_report_on_examples():
     assert where(report) == sorted(where(report), key=lambda t: t[:3])
     assert where(report) == EXAMPLE_FINDINGS
     assert report["summary"] == {
-        "files": 6, "objects": 5, "workloads": 5, "findings": 24, "errors": 17, "warnings": 0, "info": 7,
+        "files": 6, "objects": 5, "workloads": 5, "findings": 24, "errors": 17, "warnings": 0, "info": 7, "internal_errors": 0,
     }  # fmt: skip
     counts = {s: sum(f["severity"] == s for f in findings) for s in ("error", "warning", "info")}
     assert (counts["error"], counts["warning"], counts["info"]) == (

@@ -633,5 +633,5 @@ def test_the_json_report_is_exactly_what_json_dumps_with_an_indent_gives(finding
     result = result_of(*findings)
     document = {"version": 1, "findings": [finding_dict(f) for f in findings], "summary": {
         "files": 1, "objects": 1, "workloads": 1, "findings": len(findings), "errors": len(findings),
-        "warnings": 0, "info": 0}}
+        "warnings": 0, "info": 0, "internal_errors": 0}}
     assert reporter("json")(result) == json.dumps(document, indent=2, ensure_ascii=False) + "\n"

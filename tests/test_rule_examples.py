@@ -8,6 +8,7 @@ from helpers import lint_text
 from lint.checks import registry
 from lint.core.catalogue import Rule, builtin_catalogue
 from lint.core.findings import Severity
+from lint.run.examples import injected_fault
 
 RULES = builtin_catalogue().rules
 
@@ -15,7 +16,8 @@ RULES = builtin_catalogue().rules
 @pytest.mark.parametrize("rule", RULES, ids=lambda r: r.code)
 def test_bad_examples_trigger_the_rule(rule: Rule) -> None:
     for example in rule.examples_bad:
-        codes = [f.code for f in lint_text(example, select=("ALL",))]
+        with injected_fault(rule.check == "internal-error"):  # VM009: no real input makes vmlint fail
+            codes = [f.code for f in lint_text(example, select=("ALL",))]
         assert rule.code in codes, f"{rule.code} bad example did not trigger it: {codes}\n{example}"
 
 

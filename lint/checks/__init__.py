@@ -40,7 +40,7 @@ class CheckSpec:
     """A check and what it looks at: a file, a workload, or (after every file is read) a Velero Backup or
     Schedule together with the run's index. `target` is the check function's dotted path, imported on first use."""
 
-    scope: Literal["file", "workload", "velero", "suppression"]
+    scope: Literal["file", "workload", "velero", "suppression", "engine"]
     target: str
 
     @cached_property
@@ -51,7 +51,8 @@ class CheckSpec:
 
 
 def _reported_by_the_engine(target: object, ctx: CheckContext) -> Iterator[Hit]:
-    """Unused suppressions are known only once every finding of a file is: lint.run.engine reports them."""
+    """Unused suppressions are known only once every finding of a file is, and internal errors (VM009) are the
+    engine's own failures (lint.run.isolation): lint.run.engine reports both."""
     return iter(())
 
 
@@ -60,6 +61,7 @@ def registry() -> dict[str, CheckSpec]:
     return {
         "yaml-syntax": CheckSpec("file", "lint.checks.structure.yaml_syntax"),
         "unused-suppression": CheckSpec("suppression", "lint.checks._reported_by_the_engine"),
+        "internal-error": CheckSpec("engine", "lint.checks._reported_by_the_engine"),
         "duplicate-key": CheckSpec("file", "lint.checks.structure.duplicate_key"),
         "input-limit": CheckSpec("file", "lint.checks.structure.input_limit"),
         "template-skipped": CheckSpec("file", "lint.checks.structure.template_skipped"),

@@ -8,6 +8,8 @@ from enum import IntEnum
 from lint.core.fixes import Fix
 from lint.text.nodes import Span
 
+INTERNAL_ERROR = "VM009"  # vmlint failed on a file (lint.run.isolation)
+
 
 class Severity(IntEnum):
     INFO = 1
@@ -74,3 +76,7 @@ class RunResult:
 
     def count(self, severity: Severity) -> int:
         return sum(1 for finding in self.findings if finding.severity == severity)
+
+    def failed_files(self) -> int:
+        """Files vmlint failed on (VM009): their findings may be incomplete, and the summary says so."""
+        return len({finding.path for finding in self.findings if finding.code == INTERNAL_ERROR})

@@ -42,6 +42,7 @@ def render(result: RunResult) -> str:
         "errors": result.count(Severity.ERROR),
         "warnings": result.count(Severity.WARNING),
         "info": result.count(Severity.INFO),
+        "internal_errors": result.failed_files(),
     }
     pieces = [f'{{\n  "version": {VERSION},\n  "findings": ', "[\n" if result.findings else "[]"]
     for number, finding in enumerate(result.findings):

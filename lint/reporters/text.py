@@ -86,4 +86,6 @@ def summary(result: RunResult) -> str:
         if result.count(severity)
     ]
     total = len(result.findings)
-    return f"Found {total} finding{'s' if total != 1 else ''} ({', '.join(counts)}) in {files}."
+    failed = result.failed_files()
+    failures = f"; vmlint failed on {failed} of them (VM009, a defect to report)" if failed else ""
+    return f"Found {total} finding{'s' if total != 1 else ''} ({', '.join(counts)}) in {files}{failures}."

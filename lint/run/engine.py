@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from lint.checks import CheckContext, CheckSpec, registry
 from lint.core.catalogue import Catalogue, Rule, builtin_catalogue
-from lint.core.findings import Finding, Hit, RunResult, Severity
+from lint.core.findings import INTERNAL_ERROR, Finding, Hit, RunResult, Severity
 from lint.kube.loading import LoadedFile, load_file
 from lint.kube.objects import SECRET_INTEREST, WORKLOAD_INTEREST, KubeObject, Workload
 from lint.kubevirt.index import (
@@ -25,6 +25,7 @@ from lint.kubevirt.index import (
     secret_data,
 )
 from lint.run.discovery import InputFile
+from lint.run.isolation import Failure, internal_error, isolated_map
 from lint.run.suppressions import SUPPRESSION_INTEREST, Directive, directives, suppressed, unused
 from lint.target.settings import Settings
 from lint.text.compose import Limits
@@ -99,7 +100,11 @@ class FileOutcome:
     workloads: int = 0
     has_velero: bool = False
     read_error: str | None = None
-    errors: list[str] = field(default_factory=list)
+
+    @property
+    def failed(self) -> bool:
+        """vmlint failed on this file (VM009): its outcome is incomplete, and never cached."""
+        return any(finding.code == INTERNAL_ERROR for finding in self.findings)
 
 
 def run(
@@ -126,8 +131,9 @@ def run(
         from lint.run.cache import Facts
 
         facts = Facts.open(cache_dir, options.limits)
+    failures: dict[str, Finding] = {}  # the pre-pass's, reported with the file's other findings
     index = (RunIndex(secrets=dict(secrets.secrets), kustomize=secrets.kustomize) if secrets is not None
-             else secrets_index(inputs, options.limits, facts, digests, jobs))
+             else secrets_index(inputs, options.limits, facts, digests, jobs, failures))
     cache = None
     if cache_dir is not None and facts is not None:
         from lint.run.cache import Cache, run_key
@@ -144,8 +150,9 @@ def run(
         result.files += 1
         result.objects += outcome.objects
         result.workloads += outcome.workloads
-        result.errors.extend(outcome.errors)
         index.launchers.extend(outcome.launchers)
+        if outcome.path in failures:
+            outcome.findings.append(failures[outcome.path])
         if outcome.findings or outcome.directives or outcome.has_velero:
             outcome.launchers = []
             outcomes.append(outcome)
@@ -153,9 +160,13 @@ def run(
     for outcome in outcomes:
         if outcome.has_velero:  # rare: read the file again rather than send its tree between processes
             item = by_path[outcome.path]
-            loaded = load_file(item.display, item.read(), helm_template=item.helm_template, limits=options.limits,
-                               interest=interest)
-            outcome.findings.extend(_lint(loaded, bound, settings, ("velero",), index, result.errors))
+            try:
+                loaded = load_file(item.display, item.read(), helm_template=item.helm_template,
+                                   limits=options.limits, interest=interest)
+            except Exception as err:  # noqa: BLE001 - one file's defect must not end the run (lint.run.isolation)
+                outcome.findings.append(internal_error(Failure.of(item.display, "reading its Velero objects", err)))
+                continue
+            outcome.findings.extend(_lint(loaded, bound, settings, ("velero",), index))
     enabled = {item.rule.code for item in bound}
     for outcome in outcomes:
         kept = [f for f in outcome.findings if not suppressed(outcome.directives, f.code, f.line)]
@@ -212,12 +223,14 @@ def _outcomes(
             hit = _from_cache(item.display, cache.load(keys[number]))
             if hit is not None:
                 done[number] = hit
-    linted = _map(task, [item for number, item in enumerate(inputs) if number not in done], jobs)
+    linted = isolated_map(task, [item for number, item in enumerate(inputs) if number not in done], jobs, _CHUNK)
     for number in range(len(inputs)):
         outcome = done.pop(number, None)
         if outcome is None:
-            outcome = next(linted)
-            if cache is not None and number in keys and not outcome.errors and not outcome.read_error:
+            linted_one = next(linted)
+            outcome = (FileOutcome(linted_one.path, findings=[internal_error(linted_one)])
+                       if isinstance(linted_one, Failure) else linted_one)
+            if cache is not None and number in keys and not outcome.failed and not outcome.read_error:
                 cache.store(keys[number], _to_cache(outcome))
         if progress is not None:
             progress(number + 1, len(inputs))
@@ -234,32 +247,6 @@ def bind(rules: Sequence[Rule]) -> list[_Bound]:
             raise SelectionError(f"rule {rule.code} names an unknown check {rule.check!r}")
         bound.append(_Bound(rule, checks[rule.check]))
     return bound
-
-
-def _map(task: Callable[[InputFile], _T], inputs: list[InputFile], jobs: int) -> Iterator[_T]:
-    """In order, on one process or several; small runs stay on one (starting processes costs more).
-
-    The task (rules, settings, the run index) goes to each worker once, through the pool's initializer:
-    sent with every chunk, the index alone cost a gigabyte of pickling at 10,000 files.
-    """
-    if jobs <= 1 or len(inputs) < 2 * _CHUNK:
-        yield from map(task, inputs)
-        return
-    from concurrent.futures import ProcessPoolExecutor
-
-    with ProcessPoolExecutor(max_workers=jobs, initializer=_install_task, initargs=(task,)) as pool:
-        yield from pool.map(_run_installed_task, inputs, chunksize=_CHUNK)
-
-
-_WORKER_TASK: list[Callable[[InputFile], Any]] = []  # per worker process, set once by the initializer
-
-
-def _install_task(task: Callable[[InputFile], Any]) -> None:
-    _WORKER_TASK[:] = [task]
-
-
-def _run_installed_task(item: InputFile) -> Any:
-    return _WORKER_TASK[0](item)
 
 
 _CHUNK = 32
@@ -279,18 +266,29 @@ def lint_one(
     except OSError as err:
         return FileOutcome(item.display, read_error=f"cannot read {item.display}: {err.strerror or err}")
     ignored = options.ignored_in(item)
-    loaded = load_file(item.display, data, helm_template=item.helm_template, limits=options.limits,
-                       interest=interest)
+    try:
+        loaded = load_file(item.display, data, helm_template=item.helm_template, limits=options.limits,
+                           interest=interest)
+    except Exception as err:  # noqa: BLE001 - one file's defect must not end the run (lint.run.isolation)
+        return FileOutcome(item.display, findings=[internal_error(Failure.of(item.display, "parsing this file", err))])
     outcome = FileOutcome(loaded.path, objects=len(loaded.objects), workloads=len(loaded.workloads))
+    findings = []
     local = RunIndex(secrets=index.secrets)
     for workload in loaded.workloads:
-        local.add_workload(workload, settings)
+        try:
+            local.add_workload(workload, settings)
+        except Exception as err:  # noqa: BLE001
+            findings.append(_failed(loaded, Failure.of(loaded.path, "indexing its launcher pods", err), workload))
     outcome.launchers = local.launchers
     outcome.has_velero = any(is_velero_object(obj) for obj in loaded.objects)
-    findings = _lint(loaded, bound, settings, ("file", "workload"), index, outcome.errors)
+    findings.extend(_lint(loaded, bound, settings, ("file", "workload"), index))
     outcome.findings = [f for f in findings if not any(f.code.startswith(code) for code in ignored)]
     if options.inline_suppressions:
-        outcome.directives = directives(loaded)
+        try:
+            outcome.directives = directives(loaded)
+        except Exception as err:  # noqa: BLE001
+            outcome.findings.append(internal_error(Failure.of(loaded.path, "reading its suppressions", err),
+                                                   loaded.source))
     return outcome
 
 
@@ -350,14 +348,17 @@ def secrets_index(
     facts: Facts | None = None,
     digests: dict[str, str] | None = None,
     jobs: int = 1,
+    failures: dict[str, Finding] | None = None,
 ) -> RunIndex:
     """Index every Secret of the run before any check runs: a VM's cloud-init may live in another file.
 
     Only files whose bytes mention a Secret kind are parsed here, on `jobs` processes; unreadable ones are
     reported in the main pass. Kustomizations are indexed here too (lint.kube.kustomize): which `namespace:`
     applies to which file. With `facts`, what a file's bytes gave in an earlier run is not parsed again;
-    `digests` receives each file's content digest, so that the cache need not read the file a second time.
+    `digests` receives each file's content digest, so that the cache need not read the file a second time;
+    `failures` the VM009 finding of each file that vmlint failed on here (lint.run.isolation).
     """
+    failures = {} if failures is None else failures
     index = RunIndex()
     if facts is not None:
         index.kustomize.memo = facts.memo
@@ -370,14 +371,22 @@ def secrets_index(
         content = hashlib.sha256(data).hexdigest() if digests is not None or facts is not None else ""
         if digests is not None:
             digests[item.display] = content
-        index.kustomize.add_input(item.display, item.path, data, limits, real=item.real)
+        try:
+            index.kustomize.add_input(item.display, item.path, data, limits, real=item.real)
+        except Exception as err:  # noqa: BLE001 - one file's defect must not end the run (lint.run.isolation)
+            failures[item.display] = internal_error(Failure.of(item.display, "reading it as a kustomization", err))
         # a substring search first: the pattern is slower; a template is not read
         if b"Secret" in data and SECRET_HINT.search(data) and not item.helm_template:
             secret_files.append((item, content))
     index.kustomize.memo = None  # the index goes to worker processes; the memo stays here
     unknown = [item for item, content in secret_files if facts is None or not facts.known("secrets", content)]
-    parsed = dict(zip((item.display for item in unknown), _map(partial(_secrets_in, limits=limits), unknown, jobs)))
+    parsed = dict(zip((item.display for item in unknown),
+                      isolated_map(partial(_secrets_in, limits=limits), unknown, jobs, _CHUNK)))
     for item, content in secret_files:
+        failed = parsed.get(item.display)
+        if isinstance(failed, Failure):  # never remembered: the next run tries again
+            failures.setdefault(item.display, internal_error(replace(failed, doing="indexing its Secrets")))
+            continue
         found = (facts.recall("secrets", content, lambda: parsed[item.display]) if facts is not None
                  else parsed[item.display])
         for namespace, name, values, undecodable in found:
@@ -401,8 +410,8 @@ def _targets(loaded: LoadedFile, scope: str) -> list[LoadedFile | Workload | Kub
         return [loaded]
     if scope == "workload":
         return list(loaded.workloads)
-    if scope == "suppression":
-        return []  # the engine reports unused suppressions itself, once every finding of the file is known
+    if scope in ("suppression", "engine"):
+        return []  # reported by the engine itself: unused suppressions once a file's findings are known, VM009
     return [obj for obj in loaded.objects if is_velero_object(obj)]
 
 
@@ -412,7 +421,6 @@ def _lint(
     settings: Settings,
     scopes: tuple[str, ...],
     index: RunIndex | None,
-    errors: list[str],
 ) -> list[Finding]:
     findings = []
     active = [item for item in bound if item.spec.scope in scopes]
@@ -425,12 +433,21 @@ def _lint(
                 ctx = CheckContext(loaded, settings, item.rule.params, index)
                 try:
                     hits = list(item.spec.function(target, ctx))  # type: ignore[arg-type]
-                except Exception as err:  # a defect in a check must not cost the user the other findings
-                    errors.append(f"internal error in {item.rule.code} on {loaded.path}: {type(err).__name__}: {err}")
+                except Exception as err:  # noqa: BLE001 - a defect in a check must not cost the other findings
+                    doing = f"running the check of {item.rule.code}"
+                    findings.append(_failed(loaded, Failure.of(loaded.path, doing, err), target))
                     continue
                 obj = target.obj if isinstance(target, Workload) else target if isinstance(target, KubeObject) else None
                 findings.extend(_finding(loaded, item.rule, hit, obj) for hit in hits)
     return findings
+
+
+def _failed(loaded: LoadedFile, failure: Failure, target: LoadedFile | Workload | KubeObject) -> Finding:
+    """VM009 at the object a stage failed on (the file's start for a whole-file stage)."""
+    obj = target.obj if isinstance(target, Workload) else target if isinstance(target, KubeObject) else None
+    if obj is None:
+        return internal_error(failure, loaded.source)
+    return internal_error(failure, loaded.source, obj.node.span, obj.kind, obj.name, obj.namespace)
 
 
 def _finding(loaded: LoadedFile, rule: Rule, hit: Hit, obj: KubeObject | None) -> Finding:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,6 +13,8 @@ from lint.core.rulefiles import load_rules_dir
 from lint.run.discovery import InputFile
 from lint.run.engine import run
 from lint.target.settings import Settings
+
+FAULTY_CHECK = "hook-not-on-pod"  # a workload check every VM example runs
 
 
 @dataclass(frozen=True)
@@ -37,8 +41,10 @@ def run_examples(directory: Path) -> list[ExampleOutcome]:
         for label, examples in (("bad", rule.examples_bad), ("good", rule.examples_good)):
             for number, example in enumerate(examples, start=1):
                 name = f"{rule.code}.{label}-{number}.yaml"
-                chosen = rules if rule.check == "unused-suppression" else [rule]  # VM090 judges the others' codes
-                result = run([InputFile(name, None, example.encode("utf-8"))], chosen, Settings())
+                # VM090 judges the others' codes; VM009 reports another check's failure
+                chosen = rules if rule.check in ("unused-suppression", "internal-error") else [rule]
+                with injected_fault(rule.check == "internal-error" and label == "bad"):
+                    result = run([InputFile(name, None, example.encode("utf-8"))], chosen, Settings())
                 found = [f for f in result.findings if f.code == rule.code]
                 if result.errors:
                     failures.append(f"{label} example {number}: {result.errors[0]}")
@@ -49,3 +55,24 @@ def run_examples(directory: Path) -> list[ExampleOutcome]:
                                     for f in found)
         outcomes.append(ExampleOutcome(rule, tuple(failures)))
     return outcomes
+
+
+@contextmanager
+def injected_fault(active: bool = True) -> Iterator[None]:
+    """While active, the check FAULTY_CHECK raises: how VM009's bad examples are produced, since no real input is
+    known to make vmlint fail (each one found is fixed). In this process only; for runs on one process."""
+    if not active:
+        yield
+        return
+    module_name, _, function = registry()[FAULTY_CHECK].target.rpartition(".")
+    module = __import__(module_name, fromlist=[function])
+    original = getattr(module, function)
+
+    def fault(*args: object) -> Iterator[object]:
+        raise RuntimeError("a fault injected by vmlint test-rules")
+
+    setattr(module, function, fault)
+    try:
+        yield
+    finally:
+        setattr(module, function, original)
