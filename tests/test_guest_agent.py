@@ -19,7 +19,8 @@ from lint.checks import CheckContext
 from lint.checks.agent import evidence
 from lint.core.catalogue import builtin_catalogue
 from lint.core.findings import Finding
-from lint.guest.agent import MAX_USER_DATA, AgentEvidence, guest_agent_evidence
+from lint.guest.agent import MAX_USER_DATA, guest_agent_evidence
+from lint.guest.evidence import AgentEvidence
 from lint.kube.loading import load_file
 from lint.kubevirt.index import RunIndex, SecretData
 from lint.run.discovery import InputFile

@@ -15,13 +15,10 @@ from lint.checks import CheckContext
 from lint.checks.commands import hook_commands
 from lint.core.catalogue import builtin_catalogue
 from lint.core.findings import Hit
-from lint.guest.agent import (
-    AGENT_UNIT,
-    OPT_IN_ANNOTATION,
-    AgentEvidence,
-    guest_agent_evidence,
-    windows_guest,
-)
+from lint.guest.agent import guest_agent_evidence
+from lint.guest.declared import OPT_IN_ANNOTATION
+from lint.guest.evidence import AGENT_UNIT, AgentEvidence
+from lint.guest.windows import windows_guest
 from lint.kube.objects import Workload
 from lint.kubevirt.injection import hook_state
 from lint.target.versions import Version

@@ -22,324 +22,37 @@ from __future__ import annotations
 
 import base64
 import binascii
-import fnmatch
-import re
 import shlex
-from collections.abc import Iterable, Iterator
 from collections.abc import Sequence as Seq
-from dataclasses import dataclass, field
-from typing import Literal
+from dataclasses import dataclass
 
+from lint.guest.declared import agent_required, opt_in, os_hint
+from lint.guest.evidence import (
+    AGENT_PACKAGE,
+    AGENT_UNIT,
+    PACKAGE,
+    UNIT,
+    Actions,
+    AgentEvidence,
+    Problem,
+    Reading,
+    Reason,
+    Where,
+    items,
+    pod_spec,
+    scalar,
+)
+from lint.guest.images import ImageRef, disk_sources, image_os_hint, known_image
+from lint.guest.windows import windows_guest
 from lint.kube.loading import LoadedFile
-from lint.kube.objects import Path, Workload, mapping_at
+from lint.kube.objects import Workload, mapping_at
 from lint.kubevirt.index import RunIndex
 from lint.text.compose import load_documents
-from lint.text.nodes import Mapping, Node, Scalar, Sequence, Span, value_span
+from lint.text.nodes import Mapping, Node, Scalar, Sequence, Span
 from lint.text.scalars import node_type
 from lint.text.source import SourceText
 
-AGENT_PACKAGE = "qemu-guest-agent"
-AGENT_UNIT = "qemu-guest-agent.service"
-OPT_IN_ANNOTATION = "vmlint.io/guest-agent"
-OPT_IN_VALUE = "installed"
 MAX_USER_DATA = 1024 * 1024  # decoded bytes; more is "unknown"
-OS_KEYS = ("harvesterhci.io/os", "kubevirt.io/os", "vm.kubevirt.io/os")
-WINDOWS_DRIVER_IMAGES = ("*virtio-container-disk*", "*virtio-win*", "*/vmdp/vmdp*")
-
-Verdict = Literal["present", "absent", "unknown"]
-
-
-@dataclass(frozen=True)
-class Reason:
-    """Why the evidence says what it says: a clause for a message, where it stands, what it was read from.
-
-    `span` is in the workload's own file: the exact line inside a literal-block cloud-config, the value of a
-    base64 field, or the `secretRef` name when the user data lives in a Secret of another file. `hint` says
-    what would settle an unknown.
-    """
-
-    text: str
-    span: Span
-    source: str
-    hint: str | None = None
-
-
-@dataclass(frozen=True)
-class Problem:
-    """A defect of `#cloud-config` user data that cloud-init handles silently or not at all (VM404)."""
-
-    kind: Literal["syntax", "duplicate", "type"]
-    text: str
-    span: Span
-    hint: str | None = None
-
-
-@dataclass(frozen=True)
-class AgentEvidence:
-    verdict: Verdict
-    reasons: tuple[Reason, ...]  # the first is the main one
-    installed: bool = False  # the user data installs the package (or an Ignition unit sets it up)
-    enabled: bool = False  # the user data enables or starts the service
-    install: Reason | None = None
-    enable: Reason | None = None
-    disabled: Reason | None = None  # the user data masks, disables or stops it (and nothing re-enables it)
-    shipped: Reason | None = None  # a known image or the opt-in annotation: the agent is there without cloud-init
-    user_data: Reason | None = None  # what the user data is, where it starts (None without user data)
-    user_data_format: str = "none"  # cloud-config, shell, ignition, ignored, empty, unknown, none
-    problems: tuple[Problem, ...] = ()  # VM404
-    windows: Reason | None = None
-
-
-# --------------------------------------------------------------------------------------------------------------
-# Where things stand in a workload
-
-
-@dataclass(frozen=True)
-class _Paths:
-    pod_spec: Path
-    vm_root: Path | None  # the VirtualMachine-shaped part (metadata + spec), None for a VMI or a replica set
-
-
-def _paths(workload: Workload) -> _Paths:
-    pod = workload.spec.pod_metadata
-    vm_root = pod[:-3] if len(pod) >= 3 and pod[-3:] == ("spec", "template", "metadata") else None
-    if workload.kind == "VirtualMachineInstanceReplicaSet":
-        vm_root = None
-    return _Paths(pod[:-1] + ("spec",), vm_root)
-
-
-def pod_spec(workload: Workload) -> Mapping | None:
-    return mapping_at(workload.obj.node, _paths(workload).pod_spec)
-
-
-def _vm_spec(workload: Workload) -> Mapping | None:
-    root = _paths(workload).vm_root
-    return mapping_at(workload.obj.node, root + ("spec",)) if root is not None else None
-
-
-def _metadata_maps(workload: Workload, what: str) -> Iterator[Mapping]:
-    """`labels` or `annotations` of the object, of its VM template and of its pod template, each once."""
-    paths: list[Path] = [("metadata",)]
-    root = _paths(workload).vm_root
-    if root is not None:
-        paths.append(root + ("metadata",))
-    paths.append(workload.spec.pod_metadata)
-    seen: set[int] = set()
-    for path in paths:
-        mapping = mapping_at(workload.obj.node, path + (what,))
-        if mapping is not None and id(mapping) not in seen:
-            seen.add(id(mapping))
-            yield mapping
-
-
-def _scalar(node: Node | None, *path: str) -> Scalar | None:
-    for key in path:
-        if not isinstance(node, Mapping):
-            return None
-        node = node.get(key)
-    return node if isinstance(node, Scalar) else None
-
-
-def _string(scalar: Scalar | None) -> Scalar | None:
-    """The scalar when Kubernetes reads it as a string (the API rejects `userData: 5`)."""
-    return scalar if scalar is not None and node_type(scalar) == "str" else None
-
-
-def _items(node: Node | None) -> list[Node]:
-    return node.items if isinstance(node, Sequence) else []
-
-
-def _glob(text: str, patterns: Iterable[str]) -> str | None:
-    """The first pattern that matches: a glob when it has wildcards, a substring otherwise."""
-    for pattern in patterns:
-        if any(ch in pattern for ch in "*?["):
-            if fnmatch.fnmatchcase(text, pattern):
-                return pattern
-        elif pattern and pattern in text:
-            return pattern
-    return None
-
-
-# --------------------------------------------------------------------------------------------------------------
-# Windows, opt-in, signals that need an agent
-
-
-def windows_guest(workload: Workload) -> Reason | None:
-    """The first sign that the guest is Windows: an OS label or annotation, a Windows preference, Hyper-V
-    enlightenments, a sysprep volume, or a Windows driver disk (virtio-win, VMDP). Four rules ask; it is
-    looked for once per workload."""
-    return workload.once("windows", lambda: _windows_guest(workload))  # type: ignore[no-any-return]
-
-
-def _windows_guest(workload: Workload) -> Reason | None:
-    for what in ("labels", "annotations"):
-        for mapping in _metadata_maps(workload, what):
-            for key, value in mapping.entries():
-                if not isinstance(value, Scalar):
-                    continue
-                if key.value in OS_KEYS and value.value.lower().startswith("win"):
-                    return Reason(f"{key.value}: {value.value}", value.span, what[:-1])
-                if key.value.startswith("os.template.kubevirt.io/win") and value.value.lower() == "true":
-                    return Reason(f"{key.value}: \"true\"", key.span, what[:-1])
-    preference = _scalar(_vm_spec(workload), "preference", "name")
-    if preference is not None and preference.value.lower().startswith("windows"):
-        return Reason(f"preference {preference.value}", preference.span, "preference")
-    spec = pod_spec(workload)
-    hyperv = mapping_at(spec, ("domain", "features")) if spec else None
-    entry = hyperv.entry("hyperv") if hyperv else None
-    if entry is not None and isinstance(entry[1], Mapping):
-        return Reason("Hyper-V enlightenments in domain.features.hyperv", entry[0].span, "hyperv")
-    for volume in _items(spec.get("volumes") if spec else None):
-        if isinstance(volume, Mapping) and (sysprep := volume.entry("sysprep")) is not None:
-            return Reason("a sysprep volume", sysprep[0].span, "sysprep")
-    for volume in _items(spec.get("volumes") if spec else None):
-        image = _scalar(volume, "containerDisk", "image")
-        if image is not None and _glob(image.value, WINDOWS_DRIVER_IMAGES):
-            return Reason(f"the Windows driver disk {image.value}", image.span, "image")
-    return None
-
-
-def opt_in(workload: Workload) -> Reason | None:
-    for mapping in _metadata_maps(workload, "annotations"):
-        value = mapping.get(OPT_IN_ANNOTATION)
-        if isinstance(value, Scalar) and value.value.strip().lower() == OPT_IN_VALUE:
-            return Reason(f'{OPT_IN_ANNOTATION}: "{OPT_IN_VALUE}"', value.span, "annotation")
-    return None
-
-
-def agent_required(workload: Workload) -> tuple[Reason, ...]:
-    """Spec fields that work only with a guest agent: their author expects one (facts Q7)."""
-    spec = pod_spec(workload)
-    if spec is None:
-        return ()
-    found: list[Reason] = []
-    for credential in _items(spec.get("accessCredentials")):
-        for kind in ("sshPublicKey", "userPassword"):
-            method = mapping_at(credential, (kind, "propagationMethod"))
-            entry = method.entry("qemuGuestAgent") if method else None
-            if entry is not None:
-                found.append(Reason(f"accessCredentials {kind} propagated through qemuGuestAgent", entry[0].span,
-                                    "accessCredentials"))
-    for probe in ("readinessProbe", "livenessProbe"):
-        handler = spec.get(probe)
-        if not isinstance(handler, Mapping):
-            continue
-        for kind in ("guestAgentPing", "exec"):
-            entry = handler.entry(kind)
-            if entry is not None:
-                found.append(Reason(f"a {probe} with {kind} (it runs through the guest agent)", entry[0].span, probe))
-    return tuple(found)
-
-
-def os_hint(workload: Workload, patterns: Seq[str]) -> Reason | None:
-    """An OS label or annotation naming a distribution whose images usually ship the agent."""
-    for what in ("labels", "annotations"):
-        for mapping in _metadata_maps(workload, what):
-            for key, value in mapping.entries():
-                if isinstance(value, Scalar) and key.value in OS_KEYS and _glob(value.value.lower(), patterns):
-                    return Reason(f"{key.value}: {value.value}", value.span, what[:-1])
-    return None
-
-
-def _image_os_hint(sources: Seq[ImageRef], patterns: Seq[str]) -> Reason | None:
-    """A disk image named after such a distribution (`…/fedora-cloud-registry-disk-demo`): the same doubt."""
-    for source in sources:
-        name = source.ref.rsplit("/", 1)[-1].lower()
-        if _glob(name, patterns):
-            distribution = next(p.rstrip("*") for p in patterns if _glob(name, [p]))
-            return Reason(f"{distribution} (the {source.what} {source.ref})", source.span, "image")
-    return None
-
-
-# --------------------------------------------------------------------------------------------------------------
-# Disk images
-
-
-@dataclass(frozen=True)
-class ImageRef:
-    """Where a disk's content comes from, as a string patterns can match (`docker://` removed), and where."""
-
-    ref: str
-    span: Span
-    what: str  # "image", "DataVolume source", "PVC", "DataSource"
-
-
-def disk_sources(workload: Workload, file: LoadedFile, namespace: str | None) -> list[ImageRef]:
-    spec = pod_spec(workload)
-    if spec is None:
-        return []
-    templates: dict[str, Mapping] = {}
-    vm_spec = _vm_spec(workload)
-    for template in _items(vm_spec.get("dataVolumeTemplates") if vm_spec else None):
-        name = _scalar(template, "metadata", "name")
-        dv_spec = mapping_at(template, ("spec",))
-        if name is not None and dv_spec is not None:
-            templates[name.value] = dv_spec
-    found: list[ImageRef] = []
-    for volume in _items(spec.get("volumes")):
-        if not isinstance(volume, Mapping):
-            continue
-        image = _scalar(volume, "containerDisk", "image")
-        if image is not None:
-            found.append(ImageRef(_strip_scheme(image.value), image.span, "image"))
-            continue
-        dv_name = _scalar(volume, "dataVolume", "name")
-        claim = _scalar(volume, "persistentVolumeClaim", "claimName") or _scalar(
-            volume, "ephemeral", "persistentVolumeClaim", "claimName")
-        name = dv_name or claim
-        if name is None:
-            continue
-        dv_spec = templates.get(name.value) or _same_file_data_volume(file, name.value, namespace)
-        source = _data_volume_source(dv_spec, namespace) if dv_spec is not None else None
-        if source is not None:
-            found.append(ImageRef(source[0], source[1], source[2]))
-        else:
-            kind = "DataVolume" if dv_name is not None else "PVC"
-            label = f"{namespace}/{name.value}" if namespace else name.value
-            found.append(ImageRef(f"{kind.lower()}:{label}", name.span, kind))
-    return found
-
-
-def _strip_scheme(ref: str) -> str:
-    return ref.removeprefix("docker://")
-
-
-def _same_file_data_volume(file: LoadedFile, name: str, namespace: str | None) -> Mapping | None:
-    for obj in file.objects:
-        if (obj.kind == "DataVolume" and obj.group.startswith("cdi.kubevirt.io") and obj.name == name
-                and obj.namespace in (None, namespace)):
-            return mapping_at(obj.node, ("spec",))
-    return None
-
-
-def _data_volume_source(spec: Mapping, namespace: str | None) -> tuple[str, Span, str] | None:
-    source = spec.get("source")
-    if isinstance(source, Mapping):
-        for kind in ("registry", "http", "s3", "gcs", "imageio"):
-            url = _scalar(source, kind, "url")
-            if url is not None:
-                return _strip_scheme(url.value), url.span, "DataVolume source"
-        stream = _scalar(source, "registry", "imageStream")
-        if stream is not None:
-            return f"imagestream:{stream.value}", stream.span, "DataVolume source"
-        pvc = _scalar(source, "pvc", "name")
-        if pvc is not None:
-            ns = _scalar(source, "pvc", "namespace")
-            return f"pvc:{ns.value if ns else namespace}/{pvc.value}", pvc.span, "PVC"
-    ref = spec.get("sourceRef")
-    if isinstance(ref, Mapping) and (name := _scalar(ref, "name")) is not None:
-        ns = _scalar(ref, "namespace")
-        return f"datasource:{ns.value if ns else namespace}/{name.value}", name.span, "DataSource"
-    return None
-
-
-def known_image(sources: Seq[ImageRef], patterns: Seq[str]) -> Reason | None:
-    for source in sources:
-        pattern = _glob(source.ref, patterns)
-        if pattern is not None:
-            return Reason(f"the disk comes from {source.ref}, which ships the agent (it matches {pattern!r})",
-                          source.span, "image")
-    return None
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -347,32 +60,17 @@ def known_image(sources: Seq[ImageRef], patterns: Seq[str]) -> Reason | None:
 
 
 @dataclass(frozen=True)
-class _Where:
-    """Maps offsets in the user data text to spans in the file: exact through the scalar that holds the text
-    as its value (a literal block maps line by line), else the anchor."""
-
-    source: SourceText | None
-    scalar: Scalar | None
-    anchor: Span
-
-    def span(self, start: int, end: int | None = None) -> Span:
-        if self.source is None or self.scalar is None:
-            return self.anchor
-        return value_span(self.source, self.scalar, start, end)
-
-
-@dataclass(frozen=True)
 class UserData:
     text: str | None  # None when it cannot be read (then `unknown` says why)
     origin: str  # "userData", "userDataBase64", "the Secret prod/web (key userdata)"
-    where: _Where
+    where: Where
     unknown: Reason | None = None
 
 
 def cloud_init_volume(workload: Workload) -> tuple[str, Mapping, Scalar] | None:
     """The first cloud-init volume source: KubeVirt reads only that one."""
     spec = pod_spec(workload)
-    for volume in _items(spec.get("volumes") if spec else None):
+    for volume in items(spec.get("volumes") if spec else None):
         if not isinstance(volume, Mapping):
             continue
         for kind in ("cloudInitNoCloud", "cloudInitConfigDrive"):
@@ -391,8 +89,8 @@ def user_data(workload: Workload, file: LoadedFile, index: RunIndex | None,
     _, volume, _ = found
     source = file.source
     ref = volume.get("secretRef") or volume.get("userDataSecretRef")
-    ref_name = _scalar(ref, "name")
-    inline = _string(_scalar(volume, "userData"))
+    ref_name = scalar(ref, "name")
+    inline = _string(scalar(volume, "userData"))
     if ref_name is not None and ref_name.value:
         namespace = workload.namespace.value if workload.namespace else default_namespace
         secret = None
@@ -408,25 +106,30 @@ def user_data(workload: Workload, file: LoadedFile, index: RunIndex | None,
             if other:
                 why += f" (a Secret {ref_name.value} in namespace {other[0].namespace or '(none)'} is, but KubeVirt " \
                        "reads the Secret from the VM's own namespace)"
-            return UserData(None, f"the Secret {label}", _Where(None, None, ref_name.span),
+            return UserData(None, f"the Secret {label}", Where(None, None, ref_name.span),
                             Reason(why, ref_name.span, "secret", hint))
         for data_key in ("userdata", "userData"):
             if data_key in secret.undecodable:
-                return UserData(None, f"the Secret {label}", _Where(None, None, ref_name.span),
+                return UserData(None, f"the Secret {label}", Where(None, None, ref_name.span),
                                 Reason(f"the Secret {label}'s {data_key} is not valid base64 or not UTF-8 text",
                                        ref_name.span, "secret", "fix the Secret's data"))
             if secret.values.get(data_key):
                 text = secret.values[data_key]
-                where = _secret_where(file, secret.name, namespace, data_key, text) or _Where(None, None, ref_name.span)
+                where = _secret_where(file, secret.name, namespace, data_key, text) or Where(None, None, ref_name.span)
                 return _capped(UserData(text, f"the Secret {label} (key {data_key})", where), ref_name.span)
         if inline is None or not inline.value:
             return None  # KubeVirt finds no user data in the Secret: the guest gets none
     if inline is not None and inline.value:
-        return _capped(UserData(inline.value, "userData", _Where(source, inline, inline.span)), inline.span)
-    encoded = _string(_scalar(volume, "userDataBase64"))
+        return _capped(UserData(inline.value, "userData", Where(source, inline, inline.span)), inline.span)
+    encoded = _string(scalar(volume, "userDataBase64"))
     if encoded is not None and encoded.value:
         return _decoded(encoded)
     return None
+
+
+def _string(scalar: Scalar | None) -> Scalar | None:
+    """The scalar when Kubernetes reads it as a string (the API rejects `userData: 5`)."""
+    return scalar if scalar is not None and node_type(scalar) == "str" else None
 
 
 def _capped(data: UserData, span: Span) -> UserData:
@@ -442,7 +145,7 @@ def _too_large(origin: str, span: Span) -> Reason:
 
 
 def _decoded(scalar: Scalar) -> UserData:
-    where = _Where(None, None, scalar.span)
+    where = Where(None, None, scalar.span)
     compact = scalar.value.replace("\r", "").replace("\n", "")  # Go's StdEncoding skips line breaks only
     if len(compact) // 4 * 3 > MAX_USER_DATA:
         return UserData(None, "userDataBase64", where, _too_large("userDataBase64", scalar.span))
@@ -464,17 +167,17 @@ def _decoded(scalar: Scalar) -> UserData:
     return _capped(UserData(text, "userDataBase64", where), scalar.span)
 
 
-def _secret_where(file: LoadedFile, name: str, namespace: str | None, key: str, text: str) -> _Where | None:
+def _secret_where(file: LoadedFile, name: str, namespace: str | None, key: str, text: str) -> Where | None:
     """Exact positions when the Secret stands in the workload's own file with the user data in `stringData`."""
     for obj in file.objects:
         if obj.kind != "Secret" or obj.group != "" or obj.name != name or obj.namespace not in (None, namespace):
             continue
-        plain = _scalar(obj.node, "stringData", key)
+        plain = scalar(obj.node, "stringData", key)
         if plain is not None and plain.value == text:
-            return _Where(file.source, plain, plain.span)
-        encoded = _scalar(obj.node, "data", key)
+            return Where(file.source, plain, plain.span)
+        encoded = scalar(obj.node, "data", key)
         if encoded is not None:
-            return _Where(None, None, encoded.span)
+            return Where(None, None, encoded.span)
     return None
 
 
@@ -496,8 +199,6 @@ _HEADERS = (  # cloud-init's type_from_starts_with, on the lower-cased, left-str
     ("content-type:", "multipart"),
     ("mime-version:", "multipart"),
 )
-_PACKAGE = re.compile(r"qemu-guest-agent(?:$|[=:.]|-\d)")
-_UNIT = re.compile(r"(?:qemu-guest-agent|qemu-ga)(?:@[^/]*?)?(?:\.service)?")
 _SHELLS = frozenset({"sh", "bash", "dash", "ash", "zsh", "ksh"})
 _PREFIXES = frozenset({"sudo", "doas", "env", "nohup", "exec", "command", "time", "nice", "ionice", "stdbuf"})
 _SUDO_VALUE_OPTIONS = frozenset({"-u", "-g", "-U", "-C", "-D", "-h", "-p", "-r", "-t", "-T"})
@@ -514,44 +215,7 @@ _SYSTEMCTL = {
 _MAX_SHELL_DEPTH = 3
 
 
-@dataclass
-class _Actions:
-    """What user data does to the agent, in the order cloud-init does it."""
-
-    events: list[tuple[str, Reason]] = field(default_factory=list)  # install, enable, start, disable, stop, mask, unmask
-
-    def add(self, kind: str, reason: Reason) -> None:
-        self.events.append((kind, reason))
-
-    def first(self, *kinds: str) -> Reason | None:
-        return next((reason for kind, reason in self.events if kind in kinds), None)
-
-    def disabled(self) -> Reason | None:
-        """The last mask (until an unmask) or disable/stop (until an enable/start), in order."""
-        masked: Reason | None = None
-        off: Reason | None = None
-        for kind, reason in self.events:
-            if kind == "mask":
-                masked = reason
-            elif kind == "unmask":
-                masked = None
-            elif kind in ("disable", "stop"):
-                off = reason
-            elif kind in ("enable", "start"):
-                off = None
-        return masked or off
-
-
-@dataclass
-class _Reading:
-    format: str
-    summary: Reason
-    actions: _Actions = field(default_factory=_Actions)
-    problems: list[Problem] = field(default_factory=list)
-    unknown: Reason | None = None
-
-
-def read_user_data(data: UserData) -> _Reading:
+def read_user_data(data: UserData) -> Reading:
     """Classify the user data the way cloud-init does and collect what it does to the agent."""
     assert data.text is not None
     text = data.text
@@ -561,7 +225,7 @@ def read_user_data(data: UserData) -> _Reading:
     start = len(text) - len(text.lstrip())
     header_span = where.span(start, start + max(len(first_line), 1)) if text.strip() else where.anchor
     if not text.strip():
-        return _Reading("empty", Reason(f"the user data in {data.origin} is empty", where.anchor, data.origin))
+        return Reading("empty", Reason(f"the user data in {data.origin} is empty", where.anchor, data.origin))
     kind = next((k for prefix, k in _HEADERS if head.startswith(prefix)), None)
     if kind is None and head.startswith("{") and '"ignition"' in text:
         kind = "ignition"
@@ -571,29 +235,29 @@ def read_user_data(data: UserData) -> _Reading:
     }.get(kind or "", "the user data")
     summary = Reason(f"{described} in {data.origin}", header_span, data.origin)
     if kind == "cloud-config":
-        reading = _Reading("cloud-config", summary)
-        _read_cloud_config(text, where, reading)
+        reading = Reading("cloud-config", summary)
+        read_cloud_config(text, where, reading)
         return reading
     if kind == "shell":
-        reading = _Reading("shell", summary)
-        _read_script(text, where, reading, 0)
+        reading = Reading("shell", summary)
+        read_script(text, where, reading, 0)
         return reading
     if kind == "ignition":
-        return _read_ignition(text, where, summary)
+        return read_ignition(text, where, summary)
     if kind in ("multipart", "unknown"):
         why = {"multipart": "multi-part MIME user data, whose parts vmlint does not read"}.get(
             kind, f"{first_line.strip()[:40]!r} user data, which vmlint does not read")
-        reading = _Reading(kind, summary)
+        reading = Reading(kind, summary)
         reading.unknown = Reason(f"{data.origin} holds {why}", header_span, data.origin,
                                  "annotate the VM with vmlint.io/guest-agent: \"installed\" if it sets the agent up")
         return reading
     # No header cloud-init knows: it ignores the data (text/x-not-multipart).
     summary = Reason(f"the user data in {data.origin} (no #cloud-config or #! header, so cloud-init ignores it)",
                      header_span, data.origin)
-    return _Reading("ignored", summary)
+    return Reading("ignored", summary)
 
 
-def _read_cloud_config(text: str, where: _Where, reading: _Reading) -> None:
+def read_cloud_config(text: str, where: Where, reading: Reading) -> None:
     embedded = SourceText(text)
     documents = [doc for doc in load_documents(embedded) if doc.root is not None or doc.syntax_error or doc.limit]
     if not documents:
@@ -669,7 +333,7 @@ def _type_name(node: Node) -> str:
             "float": "number", "null": "null"}[kind]
 
 
-def _read_packages(entry: tuple[Scalar, Node], where: _Where, reading: _Reading) -> None:
+def _read_packages(entry: tuple[Scalar, Node], where: Where, reading: Reading) -> None:
     key, value = entry
     if isinstance(value, Scalar) and node_type(value) == "null":
         return
@@ -682,7 +346,7 @@ def _read_packages(entry: tuple[Scalar, Node], where: _Where, reading: _Reading)
             where.span(value.span.start, value.span.end),
             f"write it as a list: packages: [{value.value.strip()}]",
         ))
-        if _PACKAGE.match(value.value.strip()):
+        if PACKAGE.match(value.value.strip()):
             reading.actions.add("install", Reason("`packages` names qemu-guest-agent",
                                                   where.span(value.span.start, value.span.end), "packages"))
         return
@@ -699,19 +363,19 @@ def _read_packages(entry: tuple[Scalar, Node], where: _Where, reading: _Reading)
             names = [item.items[0]]  # [name, version]
         elif isinstance(item, Mapping):  # {apt: [...], snap: [...]} (cloud-init 23.1+)
             for _, listed in item.entries():
-                for sub in _items(listed):
+                for sub in items(listed):
                     if isinstance(sub, Scalar):
                         names.append(sub)
                     elif isinstance(sub, Sequence) and sub.items and isinstance(sub.items[0], Scalar):
                         names.append(sub.items[0])
         for name in names:
-            if _PACKAGE.match(name.value.strip()):
+            if PACKAGE.match(name.value.strip()):
                 reading.actions.add("install", Reason("`packages` installs qemu-guest-agent",
                                                       where.span(item.span.start, item.span.end), "packages"))
                 return
 
 
-def _read_commands(entry: tuple[Scalar, Node], module: str, where: _Where, reading: _Reading) -> None:
+def _read_commands(entry: tuple[Scalar, Node], module: str, where: Where, reading: Reading) -> None:
     key, value = entry
     if isinstance(value, Scalar) and node_type(value) == "null":
         return
@@ -743,31 +407,31 @@ def _read_commands(entry: tuple[Scalar, Node], module: str, where: _Where, readi
         span = where.span(item.span.start, item.span.end)
         if isinstance(item, Scalar):
             if node_type(item) != "null":
-                _read_shell(item.value, span, module, reading, 0)
+                read_shell(item.value, span, module, reading, 0)
         elif isinstance(item, Sequence):
             words = [part.value for part in item.items if isinstance(part, Scalar)]
-            _read_argv(words, span, module, reading, 0)
+            read_argv(words, span, module, reading, 0)
 
 
-def _read_write_files(value: Node, where: _Where, reading: _Reading) -> None:
-    for item in _items(value):
-        path = _scalar(item, "path")
+def _read_write_files(value: Node, where: Where, reading: Reading) -> None:
+    for item in items(value):
+        path = scalar(item, "path")
         if path is None:
             continue
-        content = _scalar(item, "content")
-        encoding = _scalar(item, "encoding")
+        content = scalar(item, "content")
+        encoding = scalar(item, "encoding")
         body = content.value if content is not None else ""
         if encoding is not None and encoding.value.lower() not in ("", "text/plain"):
             continue  # b64 or gzip content: not read
         directory, _, filename = path.value.rstrip("/").rpartition("/")
         unit_dirs = ("/etc/systemd/system", "/run/systemd/system")
         span = where.span(item.span.start, item.span.end)
-        if directory in unit_dirs and _UNIT.fullmatch(filename) and filename.endswith(".service") and not body.strip():
+        if directory in unit_dirs and UNIT.fullmatch(filename) and filename.endswith(".service") and not body.strip():
             reading.actions.add("mask", Reason(f"write_files writes an empty {path.value} over the packaged unit "
                                                "(systemd treats an empty unit file as masked)", span, "write_files"))
         elif any(directory.startswith(d + "/") for d in unit_dirs) and filename.endswith(".conf"):
             unit = directory.rsplit("/", 1)[-1]
-            if unit.endswith(".d") and _UNIT.fullmatch(unit[:-2]) and _resets_exec_start(body):
+            if unit.endswith(".d") and UNIT.fullmatch(unit[:-2]) and _resets_exec_start(body):
                 reading.actions.add("mask", Reason(f"write_files writes {path.value}, which empties ExecStart",
                                                    span, "write_files"))
 
@@ -777,7 +441,7 @@ def _resets_exec_start(body: str) -> bool:
     return bool(values) and values[-1] == ""
 
 
-def _read_script(text: str, where: _Where, reading: _Reading, depth: int) -> None:
+def read_script(text: str, where: Where, reading: Reading, depth: int) -> None:
     """A `#!` script, line by line (continuations joined); each line's commands point at the line."""
     position = 0
     pending = ""
@@ -795,17 +459,17 @@ def _read_script(text: str, where: _Where, reading: _Reading, depth: int) -> Non
         if command.strip() and not command.lstrip().startswith("#"):
             end = pending_start + len(command.rstrip())
             first = pending_start + len(command) - len(command.lstrip())
-            _read_shell(command, where.span(first, max(end, first + 1)), "the script", reading, depth)
+            read_shell(command, where.span(first, max(end, first + 1)), "the script", reading, depth)
     if pending.strip():
-        _read_shell(pending, where.span(pending_start, len(text)), "the script", reading, depth)
+        read_shell(pending, where.span(pending_start, len(text)), "the script", reading, depth)
 
 
-def _read_shell(command: str, span: Span, module: str, reading: _Reading, depth: int) -> None:
+def read_shell(command: str, span: Span, module: str, reading: Reading, depth: int) -> None:
     if AGENT_PACKAGE not in command and "qemu-ga" not in command:
         return  # nothing about the agent in it: skip tokenising
     if "\n" in command and depth < _MAX_SHELL_DEPTH:
         for line in command.splitlines():
-            _read_shell(line, span, module, reading, depth + 1)
+            read_shell(line, span, module, reading, depth + 1)
         return
     try:
         lexer = shlex.shlex(command, posix=True, punctuation_chars=";&|()")
@@ -816,13 +480,13 @@ def _read_shell(command: str, span: Span, module: str, reading: _Reading, depth:
     words: list[str] = []
     for token in tokens + [";"]:
         if token and all(ch in ";&|()" for ch in token):
-            _read_argv(words, span, module, reading, depth)
+            read_argv(words, span, module, reading, depth)
             words = []
         else:
             words.append(token)
 
 
-def _read_argv(words: list[str], span: Span, module: str, reading: _Reading, depth: int) -> None:
+def read_argv(words: list[str], span: Span, module: str, reading: Reading, depth: int) -> None:
     words = list(words)
     while words:
         program = words[0].rsplit("/", 1)[-1]
@@ -842,7 +506,7 @@ def _read_argv(words: list[str], span: Span, module: str, reading: _Reading, dep
     if program in _SHELLS and depth < _MAX_SHELL_DEPTH:
         for i, arg in enumerate(args):
             if arg.startswith("-") and "c" in arg[1:] and i + 1 < len(args):
-                _read_shell(args[i + 1], span, module, reading, depth + 1)
+                read_shell(args[i + 1], span, module, reading, depth + 1)
                 return
         return
     shown = " ".join(words)
@@ -854,26 +518,26 @@ def _read_argv(words: list[str], span: Span, module: str, reading: _Reading, dep
 
     if program == "systemctl":
         plain = [arg for arg in args if not arg.startswith("-")]
-        if plain and plain[0] in _SYSTEMCTL and any(_UNIT.fullmatch(unit) for unit in plain[1:]):
+        if plain and plain[0] in _SYSTEMCTL and any(UNIT.fullmatch(unit) for unit in plain[1:]):
             action = _SYSTEMCTL[plain[0]]
             add(action)
             if action == "enable" and "--now" in args:
                 add("start")
             if action == "disable" and "--now" in args:
                 add("stop")
-    elif program in ("service", "rc-service") and len(args) >= 2 and _UNIT.fullmatch(args[0]):
+    elif program in ("service", "rc-service") and len(args) >= 2 and UNIT.fullmatch(args[0]):
         verb = {"start": "start", "restart": "start", "stop": "stop"}.get(args[1])
         if verb:
             add(verb)
-    elif program == "rc-update" and len(args) >= 2 and _UNIT.fullmatch(args[1]):
+    elif program == "rc-update" and len(args) >= 2 and UNIT.fullmatch(args[1]):
         verb = {"add": "enable", "del": "disable", "delete": "disable"}.get(args[0])
         if verb:
             add(verb)
-    elif program == "chkconfig" and len(args) >= 2 and _UNIT.fullmatch(args[0]):
+    elif program == "chkconfig" and len(args) >= 2 and UNIT.fullmatch(args[0]):
         verb = {"on": "enable", "off": "disable"}.get(args[1])
         if verb:
             add(verb)
-    elif _UNIT.fullmatch(program) and words[0].startswith("/etc/init.d/") and args[:1] in (["start"], ["restart"]):
+    elif UNIT.fullmatch(program) and words[0].startswith("/etc/init.d/") and args[:1] in (["start"], ["restart"]):
         add("start")
     elif program in _INSTALLERS:
         plain = [arg for arg in args if not arg.startswith("-")]
@@ -883,12 +547,12 @@ def _read_argv(words: list[str], span: Span, module: str, reading: _Reading, dep
         else:
             installs = bool(plain) and plain[0] in _INSTALLERS[program]
             names = plain[1:]
-        if installs and any(_PACKAGE.match(name) for name in names):
+        if installs and any(PACKAGE.match(name) for name in names):
             add("install")
 
 
-def _read_ignition(text: str, where: _Where, summary: Reason) -> _Reading:
-    reading = _Reading("ignition", summary)
+def read_ignition(text: str, where: Where, summary: Reason) -> Reading:
+    reading = Reading("ignition", summary)
     documents = [doc for doc in load_documents(SourceText(text)) if doc.root is not None or doc.syntax_error]
     root = documents[0].root if documents and len(documents) == 1 else None
     if not isinstance(root, Mapping) or root.get("ignition") is None:
@@ -896,13 +560,13 @@ def _read_ignition(text: str, where: _Where, summary: Reason) -> _Reading:
                                  "annotate the VM with vmlint.io/guest-agent: \"installed\" if it sets the agent up")
         return reading
     systemd = mapping_at(root, ("systemd",))
-    for unit in _items(systemd.get("units") if systemd else None):
-        name = _scalar(unit, "name")
-        if name is None or not _UNIT.fullmatch(name.value):
+    for unit in items(systemd.get("units") if systemd else None):
+        name = scalar(unit, "name")
+        if name is None or not UNIT.fullmatch(name.value):
             continue
         span = where.span(unit.span.start, unit.span.end)
-        mask = _scalar(unit, "mask")
-        enabled = _scalar(unit, "enabled")
+        mask = scalar(unit, "mask")
+        enabled = scalar(unit, "enabled")
         if mask is not None and mask.value == "true":
             reading.actions.add("mask", Reason(f"the Ignition config masks {name.value}", span, "ignition"))
         elif enabled is not None and enabled.value == "true":
@@ -947,7 +611,7 @@ def guest_agent_evidence(
     shipped = opted or image
     data = user_data(workload, file, index, default_namespace)
     reading = read_user_data(data) if data is not None and data.text is not None else None
-    actions = reading.actions if reading else _Actions()
+    actions = reading.actions if reading else Actions()
     install, enable = actions.first("install"), actions.first("enable", "start")
     disabled = actions.disabled()
     common: dict = {
@@ -972,7 +636,7 @@ def guest_agent_evidence(
         return AgentEvidence("unknown", (unknown,), **common)
     image_clause = _image_clause(sources)
     if reading is not None and reading.format in ("cloud-config", "shell", "ignored", "empty"):
-        hint = os_hint(workload, agent_os) or _image_os_hint(sources, agent_os)
+        hint = os_hint(workload, agent_os) or image_os_hint(sources, agent_os)
         if hint is not None:
             return AgentEvidence("unknown", (Reason(
                 f"{reading.summary.text} does not install the agent, but the guest is declared as {hint.text}, whose "
