@@ -19,8 +19,9 @@ from lint.checks import CheckContext
 from lint.checks.agent import evidence
 from lint.core.catalogue import builtin_catalogue
 from lint.core.findings import Finding
-from lint.guest.agent import MAX_USER_DATA, guest_agent_evidence
+from lint.guest.agent import guest_agent_evidence
 from lint.guest.evidence import AgentEvidence
+from lint.guest.userdata import MAX_USER_DATA
 from lint.kube.loading import load_file
 from lint.kubevirt.index import RunIndex, SecretData
 from lint.run.discovery import InputFile
