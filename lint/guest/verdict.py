@@ -1,21 +1,16 @@
-"""Evidence, read from a manifest, that a KubeVirt guest runs the QEMU guest agent (VM401-VM405).
+"""The verdict on whether a KubeVirt guest runs the QEMU guest agent (VM401-VM405), from all the evidence.
 
 virt-freezer freezes a guest through the QEMU guest agent; with no agent it logs "No guest agent, exiting" and
 exits 0 (KubeVirt 0.57 and later), so Velero records the freeze hook as succeeded over a crash-consistent
 backup (velero-kubevirt-facts Q6). KubeVirt always adds the agent's virtio channel; whether an agent answers
-depends only on the guest (Q7). This module gathers what the manifest says about that:
+depends only on the guest (Q7). guest_agent_evidence weighs what the other modules of lint.guest read:
 
-- cloud-init user data of the first `cloudInitNoCloud` / `cloudInitConfigDrive` volume, the one KubeVirt uses
-  (pkg/cloud-init ReadCloudInitVolumeDataSource): `userData`, else `userDataBase64`, replaced by the `userdata`
-  (or `userData`) key of the Secret that `secretRef` names when that Secret is in the lint run;
-- what that user data does: a `#cloud-config` (packages, bootcmd, write_files, runcmd), a `#!` script, an
-  Ignition config; MIME multi-part, `#include` and compressed data are beyond reading, hence "unknown";
-- disk images known to ship the agent (the rule's list plus the user's), an explicit opt-in annotation, and
-  spec fields that only work with an agent (accessCredentials through the agent, guest-agent probes);
-- a Windows guest, whose agent comes from virtio-win or VMDP rather than cloud-init.
+- the cloud-init user data (userdata) and what it does to the agent (cloudinit, scripts, ignition);
+- disk images known to ship the agent, and images named after distributions that usually do (images);
+- the opt-in annotation, spec fields that only work with an agent, OS labels (declared);
+- a Windows guest, whose agent comes from virtio-win or VMDP rather than cloud-init (windows).
 
-Everything here is a pure function of the object model. Embedded YAML and JSON are parsed with
-lint.yamldoc (never into Python objects); decoded user data is capped at MAX_USER_DATA bytes.
+Everything here is a pure function of the object model.
 """
 
 from __future__ import annotations
