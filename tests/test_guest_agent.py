@@ -1,4 +1,4 @@
-"""VM401-VM405: the guest-agent evidence (lint.guest.agent) from every source, and the rules that speak from it.
+"""VM401-VM405: the guest-agent evidence (lint.guest) from every source, and the rules that speak from it.
 
 Positions are exact: inside a literal-block cloud-config they are the line of the embedded document; for
 base64 user data, the value; for a Secret in another file, the VM's `secretRef` name.
@@ -19,7 +19,9 @@ from lint.checks import CheckContext
 from lint.checks.agent import evidence
 from lint.core.catalogue import builtin_catalogue
 from lint.core.findings import Finding
-from lint.guest.agent import MAX_USER_DATA, AgentEvidence, guest_agent_evidence
+from lint.guest.evidence import AgentEvidence
+from lint.guest.userdata import MAX_USER_DATA
+from lint.guest.verdict import guest_agent_evidence
 from lint.kube.loading import load_file
 from lint.kubevirt.index import RunIndex, SecretData
 from lint.run.discovery import InputFile

@@ -4,7 +4,7 @@ The verdict comes from the engine's own facts, never from re-reading YAML:
 
 - will be frozen: something freezes the guest (KubeVirt injects its hooks, or a pre hook of the VM's own
   runs `virt-freezer --freeze`, lint.checks.agent.freeze_source), the guest agent evidence is present
-  (lint.guest.agent), and no error finding breaks a hook that takes effect;
+  (lint.guest.verdict), and no error finding breaks a hook that takes effect;
 - will not be frozen: nothing freezes it (skip-backup-hooks true, or a KubeVirt that injects nothing, with no
   freeze hook of its own), or an error finding breaks an effective hook, or the evidence says no agent runs;
 - cannot tell: the evidence is unknown (vmlint cannot see whether an agent runs).

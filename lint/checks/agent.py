@@ -2,7 +2,7 @@
 
 virt-freezer asks the guest agent for guest info, then freezes through it. With no agent it logs "No guest
 agent, exiting" and exits 0 (since KubeVirt 0.57), so Velero records the freeze hook as succeeded over a
-crash-consistent backup (velero-kubevirt-facts Q6 step 3, Q7). The evidence comes from lint.guest.agent;
+crash-consistent backup (velero-kubevirt-facts Q6 step 3, Q7). The evidence comes from lint.guest.verdict;
 VM401-VM403 speak only when the guest is frozen at all: KubeVirt injects its hooks, or a pre hook of the
 user's own runs `virt-freezer --freeze`.
 """
@@ -15,13 +15,10 @@ from lint.checks import CheckContext
 from lint.checks.commands import hook_commands
 from lint.core.catalogue import builtin_catalogue
 from lint.core.findings import Hit
-from lint.guest.agent import (
-    AGENT_UNIT,
-    OPT_IN_ANNOTATION,
-    AgentEvidence,
-    guest_agent_evidence,
-    windows_guest,
-)
+from lint.guest.declared import OPT_IN_ANNOTATION
+from lint.guest.evidence import AGENT_UNIT, AgentEvidence
+from lint.guest.verdict import guest_agent_evidence
+from lint.guest.windows import windows_guest
 from lint.kube.objects import Workload
 from lint.kubevirt.injection import hook_state
 from lint.target.versions import Version
