@@ -19,6 +19,7 @@ from lint.reporters import reporter
 from lint.run.config import Config, find_config, glob_regex, load_config
 from lint.run.discovery import InputFile, discover
 from lint.run.engine import RunOptions, run, secrets_index, select_rules
+from lint.run.isolation import Failure
 from lint.target.settings import Settings
 from lint.target.versions import (
     KUBEVIRT_LATEST,
@@ -157,7 +158,12 @@ def _fix(request, inputs, rules, settings, options, config, stdout, stderr):  # 
         except OSError:
             after.append(item)  # the lint pass reports it
             continue
-        planned = plan(item, data, lint_one, request.unsafe_fixes)
+        try:
+            planned = plan(item, data, lint_one, request.unsafe_fixes)
+        except Exception as err:  # noqa: BLE001 - a defect in one file's fixes must not end the run
+            stderr.write(f"vmlint: not fixing {item.display}: internal error ({Failure.of(item.display, '', err).cause})\n")
+            after.append(item)
+            continue
         if planned.refused:
             stderr.write(f"vmlint: not fixing {item.display}: {planned.refused}\n")
         if planned.fixed is None:
