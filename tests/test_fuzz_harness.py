@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -22,5 +23,8 @@ def test_fuzz_harness_bounded_run(tmp_path: Path) -> None:
         cwd=REPO, env=cli_env(), capture_output=True, text=True, timeout=600,
     )
     assert done.returncode == 0, done.stderr[-3000:]
-    assert "Done 400 runs" in done.stderr
+    # atheris 3 reports exactly the runs asked for; atheris 2.3 (the last with a wheel for Python 3.10) counts
+    # the inputs it starts from too
+    runs = re.search(r"^Done (\d+) runs", done.stderr, re.MULTILINE)
+    assert runs is not None and 400 <= int(runs.group(1)) <= 500, done.stderr[-3000:]
     assert not list(tmp_path.glob("crash-*"))
