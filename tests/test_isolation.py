@@ -239,3 +239,24 @@ def test_a_defect_in_one_file_s_fixes_leaves_that_file_alone_and_fixes_the_other
     assert bad.read_bytes() == before and good.read_bytes() != before
     assert re.fullmatch(r"vmlint: not fixing \S+bad\.yaml: internal error \(TypeError raised at "
                         r"lint/run/runner\.py:\d+ \(_fix\)\)\n", stderr.getvalue())
+
+
+def test_remembered_facts_of_the_wrong_shape_are_computed_again(tmp_path: Path) -> None:
+    """A facts table that is still JSON but not what vmlint wrote (a damaged or foreign cache) is never trusted."""
+    cache = tmp_path / "cache"
+    files = []
+    for item in [*inputs(), InputFile("kustomization.yaml", None, b"namespace: prod\nresources: [vm0.yaml]\n")]:
+        (tmp_path / item.display).write_bytes(item.read())
+        files.append(InputFile(item.display, tmp_path / item.display))
+    rules = select_rules(builtin_catalogue(), SELECT)
+    plain = run(files, rules, Settings())
+    run(files, rules, Settings(), cache_dir=cache)
+    facts = cache / "facts" / "facts.json"
+    table = json.loads(facts.read_text())
+    assert {key.split(":")[0] for key in table["entries"]} == {"secrets", "kustomization"}
+    table["entries"] = {key: {"damaged": [1]} for key in table["entries"]}
+    facts.write_text(json.dumps(table))
+    for entries in cache.glob("*.json"):  # outcomes too, so that the pre-pass's facts are used again
+        entries.unlink()
+    assert run(files, rules, Settings(), cache_dir=cache).findings == plain.findings
+    assert all(not isinstance(value, dict) for value in json.loads(facts.read_text())["entries"].values())

@@ -101,7 +101,8 @@ class KustomizeIndex:
     def _add(self, key: str, display: str, data: bytes, limits: Limits, base: str, display_dir: str) -> None:
         if key in self.kustomizations or len(data) > limits.file_bytes:
             return
-        parsed = self.memo("kustomization", data, lambda: _parsed(data, limits)) if self.memo else _parsed(data, limits)
+        parsed = (self.memo("kustomization", data, lambda: _parsed(data, limits), _is_parsed) if self.memo
+                  else _parsed(data, limits))
         if parsed is None:
             return
         namespace, resources = parsed
@@ -206,6 +207,12 @@ def _parsed(data: bytes, limits: Limits) -> list[Any] | None:
     for root in _roots(data, limits):
         return list(_fields(root))
     return None
+
+
+def _is_parsed(value: Any) -> bool:
+    """Whether a remembered value has the shape _parsed gives."""
+    return value is None or (isinstance(value, list) and len(value) == 2 and isinstance(value[0], (str, type(None)))
+                             and isinstance(value[1], list) and all(isinstance(item, str) for item in value[1]))
 
 
 def _roots(data: bytes, limits: Limits) -> Iterator[Mapping]:

@@ -28,6 +28,7 @@ from lint.text.nodes import Span
 FORMAT = 2  # 2: one table per run key
 
 
+_MISSING = object()
 MAX_ENTRIES = 200_000  # outcomes kept per run key: this run's, then the most recent earlier ones
 MAX_TABLES = 8  # run keys kept in one cache directory (other rule sets, settings, Secrets)
 
@@ -113,23 +114,28 @@ class Facts:
             facts.entries = table["entries"]
         return facts
 
-    def known(self, kind: str, content: str) -> bool:
-        return f"{kind}:{content}" in self.entries
-
-    def recall(self, kind: str, content: str, compute: Callable[[], Any]) -> Any:
-        """The fact `kind` of the bytes whose digest is `content`: remembered, or computed now (it must be
-        plain JSON: lists, not tuples)."""
+    def known(self, kind: str, content: str, valid: Callable[[Any], bool] = lambda value: True) -> bool:
         key = f"{kind}:{content}"
-        value = self.entries[key] if key in self.entries else compute()
+        return key in self.entries and valid(self.entries[key])
+
+    def recall(self, kind: str, content: str, compute: Callable[[], Any],
+               valid: Callable[[Any], bool] = lambda value: True) -> Any:
+        """The fact `kind` of the bytes whose digest is `content`: remembered, or computed now (it must be
+        plain JSON: lists, not tuples). A remembered value that is not `valid` (a damaged or foreign cache file
+        that is still JSON) is computed again and replaced, never trusted."""
+        key = f"{kind}:{content}"
+        remembered = self.entries.get(key, _MISSING)
+        value = remembered if remembered is not _MISSING and valid(remembered) else compute()
         self.used[key] = value
         return value
 
-    def memo(self, kind: str, data: bytes, compute: Callable[[], Any]) -> Any:
+    def memo(self, kind: str, data: bytes, compute: Callable[[], Any],
+             valid: Callable[[Any], bool] = lambda value: True) -> Any:
         """recall() keyed on the bytes themselves."""
-        return self.recall(kind, hashlib.sha256(data).hexdigest(), compute)
+        return self.recall(kind, hashlib.sha256(data).hexdigest(), compute, valid)
 
     def save(self) -> None:
-        if self.used.keys() == self.entries.keys():
+        if self.used == self.entries:
             return
         try:
             _write_json(self.path, {"salt": self.salt.decode(), "entries": self.used})

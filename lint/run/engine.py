@@ -320,8 +320,8 @@ def _from_cache(path: str, entry: dict | None) -> FileOutcome | None:  # type: i
             workloads=int(entry["workloads"]),
             has_velero=bool(entry["has_velero"]),
         )
-    except (KeyError, TypeError, ValueError):
-        return None  # a malformed entry is a miss
+    except Exception:  # noqa: BLE001 - a damaged or foreign entry, whatever its shape, is a miss and is rewritten
+        return None
 
 
 def _unused_suppressions(path: str, found: Sequence[Directive], bound: Sequence[_Bound], enabled: set[str]) -> list[Finding]:
@@ -379,7 +379,7 @@ def secrets_index(
         if b"Secret" in data and SECRET_HINT.search(data) and not item.helm_template:
             secret_files.append((item, content))
     index.kustomize.memo = None  # the index goes to worker processes; the memo stays here
-    unknown = [item for item, content in secret_files if facts is None or not facts.known("secrets", content)]
+    unknown = [item for item, content in secret_files if facts is None or not facts.known("secrets", content, _are_secrets)]
     parsed = dict(zip((item.display for item in unknown),
                       isolated_map(partial(_secrets_in, limits=limits), unknown, jobs, _CHUNK)))
     for item, content in secret_files:
@@ -387,11 +387,21 @@ def secrets_index(
         if isinstance(failed, Failure):  # never remembered: the next run tries again
             failures.setdefault(item.display, internal_error(replace(failed, doing="indexing its Secrets")))
             continue
-        found = (facts.recall("secrets", content, lambda: parsed[item.display]) if facts is not None
+        found = (facts.recall("secrets", content, lambda: parsed[item.display], _are_secrets) if facts is not None
                  else parsed[item.display])
         for namespace, name, values, undecodable in found:
             index.add_secret_data(SecretData(namespace, name, values, tuple(undecodable)))
     return index
+
+
+def _are_secrets(value: Any) -> bool:
+    """Whether a remembered value has the shape _secrets_in gives (lint.run.cache.Facts)."""
+    return isinstance(value, list) and all(
+        isinstance(entry, list) and len(entry) == 4 and isinstance(entry[0], (str, type(None)))
+        and isinstance(entry[1], str) and isinstance(entry[2], dict)
+        and all(isinstance(k, str) and isinstance(v, str) for k, v in entry[2].items())
+        and isinstance(entry[3], list) and all(isinstance(key, str) for key in entry[3])
+        for entry in value)
 
 
 def _secrets_in(item: InputFile, limits: Limits) -> list[list[Any]]:
