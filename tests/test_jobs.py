@@ -111,3 +111,19 @@ def test_a_warm_run_parses_no_secret_or_kustomization_again(tmp_path, monkeypatc
     secret.write_text(secret.read_text().replace("bootcmd: [echo]", "packages: [qemu-guest-agent]"))
     changed = check()
     assert calls == ["secrets"] and not any(entry.endswith("vm.yaml:VM401") for entry in changed)
+
+
+def test_the_cache_directory_stays_out_of_git_status_and_backups(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / "vm.yaml").write_text(VM, encoding="utf-8")
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    done = subprocess.run([sys.executable, "-m", "lint", "check", "vm.yaml"], cwd=repo, env=cli_env(),
+                          capture_output=True, text=True, check=False)
+    assert done.returncode in (0, 1), done.stderr
+    cache = repo / ".vmlint_cache"
+    assert (cache / ".gitignore").read_text() == "# Created by vmlint automatically.\n*\n"
+    assert (cache / "CACHEDIR.TAG").read_text().startswith("Signature: 8a477f597d28d172789f06886806bc55\n")
+    status = subprocess.run(["git", "status", "--porcelain", "--untracked-files=all"], cwd=repo, capture_output=True,
+                            text=True, check=True).stdout
+    assert status == "?? vm.yaml\n"

@@ -85,6 +85,7 @@ class Cache:
         table.update(self.fresh)
         try:
             _write_json(self.path, {"format": FORMAT, "entries": table})
+            mark_cache_directory(self.directory)
             tables = sorted(self.directory.glob("*.json"), key=lambda path: path.stat().st_mtime, reverse=True)
             for stale in tables[MAX_TABLES:]:
                 stale.unlink()
@@ -139,8 +140,25 @@ class Facts:
             return
         try:
             _write_json(self.path, {"salt": self.salt.decode(), "entries": self.used})
+            mark_cache_directory(self.path.parent.parent)
         except OSError:
             return
+
+
+CACHEDIR_TAG = (
+    "Signature: 8a477f597d28d172789f06886806bc55\n"
+    "# This file is a cache directory tag created by vmlint.\n"
+    "# For information about cache directory tags, see https://bford.info/cachedir/\n"
+)
+
+
+def mark_cache_directory(directory: Path) -> None:
+    """Keep the cache out of the user's way, as pytest's, mypy's and ruff's caches do: a `.gitignore` of `*` so
+    that it never shows in `git status`, and a CACHEDIR.TAG so that backup tools skip it (OSError on failure)."""
+    for name, text in ((".gitignore", "# Created by vmlint automatically.\n*\n"), ("CACHEDIR.TAG", CACHEDIR_TAG)):
+        marker = directory / name
+        if not marker.exists():
+            marker.write_text(text, encoding="utf-8")
 
 
 def _write_json(path: Path, document: dict[str, Any]) -> None:
