@@ -105,7 +105,9 @@ def read_shell(command: str, span: Span, module: str, reading: Reading, depth: i
     separator = ""
     for token in tokens + [";"]:
         if token and all(ch in ";&|()" for ch in token):
-            here = stdin if any(word.startswith("<<") for word in words) else None
+            opens = any(word.startswith("<<") for word in words) or (
+                separator == "|" and any(word.startswith("<<") for word in previous))  # `cat <<EOF | tee ...`
+            here = stdin if opens else None
             read_argv(words, span, module, reading, depth, previous if separator == "|" else [], here)
             previous, separator, words = words, token, []
         else:
