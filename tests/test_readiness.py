@@ -340,3 +340,91 @@ def test_bad_user_data_never_breaks_the_run(source: tuple[str, ...]) -> None:
     lines = text.count("\n") + 1
     assert all(1 <= f.line <= lines for f in findings)
     assert "VM009" not in [f.code for f in findings]
+
+
+# --- VM407 -----------------------------------------------------------------------------------------------------------
+
+NO_FREEZE = "guest-sync-delimited,guest-sync,guest-ping,guest-info,guest-get-osinfo"
+WITH_FREEZE = NO_FREEZE + ",guest-fsfreeze-status,guest-fsfreeze-freeze,guest-fsfreeze-thaw"
+
+
+def write(path: str, *lines: str) -> tuple[str, ...]:
+    return ("#cloud-config", "write_files:", f"  - path: {path}", "    content: |", *(f"      {line}" for line in lines))
+
+
+def test_allow_list_message_and_position() -> None:
+    text = vm(*user_data(*write("/etc/sysconfig/qemu-ga", "# filters", f'FILTER_RPC_ARGS="--allow-rpcs={NO_FREEZE}"')))
+    [finding] = found(text, "VM407")
+    line = f'FILTER_RPC_ARGS="--allow-rpcs={NO_FREEZE}"'
+    assert (finding.line, finding.column, finding.end_line, finding.end_column) == (
+        *at(text, "FILTER_RPC_ARGS"), at(text, "FILTER_RPC_ARGS")[0], at(text, "FILTER_RPC_ARGS")[1] + len(line))
+    assert finding.message == (
+        "the /etc/sysconfig/qemu-ga that write_files writes gives qemu-ga an allow list, which blocks every command "
+        "it does not name: `FILTER_RPC_ARGS=\"--allow-rpcs=guest-sync-delimited,guest-sync,guest-ping,guest-info,"
+        "guest-get-osi...` refuses guest-fsfreeze-freeze and guest-fsfreeze-thaw, which virt-freezer's freeze and "
+        "thaw need, so qemu-ga answers \"Command guest-fsfreeze-freeze has been disabled: the command is not "
+        "allowed\": KubeVirt 1.9.0 injects its virt-freezer hooks, but every freeze fails, its pre hook fails and the "
+        "backup ends PartiallyFailed (qemu docs/interop/qemu-ga.rst; qga/main.c)")
+    assert finding.hint == (
+        "add guest-fsfreeze-freeze,guest-fsfreeze-thaw to the allow list (the one RHCOS ships allows "
+        "guest-fsfreeze-status, guest-fsfreeze-freeze, guest-fsfreeze-freeze-list and guest-fsfreeze-thaw, "
+        "crc-org/snc#1155)")
+    assert str(finding.severity) == "error"
+
+
+def test_allow_list_without_the_handshake() -> None:
+    text = vm(*user_data(*write("/etc/qemu/qemu-ga.conf", "[general]", "allow-rpcs=guest-fsfreeze-freeze")))
+    [finding] = found(text, "VM407")
+    assert (finding.line, finding.column) == at(text, "allow-rpcs")
+    assert "refuses guest-fsfreeze-thaw, which" in finding.message
+    assert finding.message.endswith(
+        "; it also refuses guest-sync-delimited, guest-sync, guest-ping, guest-info, which libvirt sends to reach the "
+        "agent (its guest-sync handshake, an inference from libvirt's agent code), so the agent may not answer at all")
+    assert finding.hint.endswith(", and guest-sync-delimited,guest-sync,guest-ping,guest-info")
+
+
+@pytest.mark.parametrize(("lines", "needle", "refused"), [
+    (write("/etc/sysconfig/qemu-ga", "BLOCK_RPCS=guest-file-open,guest-exec,guest-fsfreeze-freeze"), "BLOCK_RPCS",
+     "guest-fsfreeze-freeze"),
+    (write("/etc/sysconfig/qemu-ga", "BLACKLIST_RPC=guest-fsfreeze-thaw"), "BLACKLIST", "guest-fsfreeze-thaw"),
+    (write("/etc/qemu/qemu-ga.conf", "[general]", "block-rpcs=guest-fsfreeze-freeze;guest-fsfreeze-thaw"),
+     "block-rpcs", "guest-fsfreeze-freeze and guest-fsfreeze-thaw"),
+    (write("/etc/systemd/system/qemu-guest-agent.service.d/filter.conf", "[Service]", "ExecStart=",
+           "ExecStart=/usr/bin/qemu-ga -b guest-fsfreeze-freeze"), "ExecStart=/", "guest-fsfreeze-freeze"),
+    (write("/etc/systemd/system/qemu-guest-agent.service.d/filter.conf", "[Service]", "ExecStart=",
+           f"ExecStart=/usr/bin/qemu-ga --allow-rpcs {NO_FREEZE} -F/etc/qemu-ga/fsfreeze-hook"), "ExecStart=/",
+     "guest-fsfreeze-freeze and guest-fsfreeze-thaw"),
+    (("#cloud-config", "runcmd:", f"  - echo 'FILTER_RPC_ARGS=\"--allow-rpcs={NO_FREEZE}\"' >> /etc/sysconfig/qemu-ga",
+      "  - systemctl restart qemu-guest-agent"), "echo", "guest-fsfreeze-freeze and guest-fsfreeze-thaw"),
+    (("#!/bin/bash", "cat <<EOF | tee /etc/qemu/qemu-ga.conf", "[general]", "block-rpcs=guest-fsfreeze-thaw", "EOF"),
+     "cat <<EOF", "guest-fsfreeze-thaw"),
+])
+def test_rpc_filter_forms(lines: tuple[str, ...], needle: str, refused: str) -> None:
+    text = vm(*user_data(*lines))
+    [finding] = found(text, "VM407")
+    assert (finding.line, finding.column) == at(text, needle)
+    assert f"refuses {refused}, which virt-freezer" in finding.message
+
+
+@pytest.mark.parametrize("lines", [
+    write("/etc/sysconfig/qemu-ga", f'FILTER_RPC_ARGS="--allow-rpcs={WITH_FREEZE}"'),
+    write("/etc/sysconfig/qemu-ga", "BLACKLIST_RPC=guest-file-open,guest-file-close,guest-file-read,guest-file-write,"
+          "guest-file-seek,guest-file-flush,guest-exec,guest-exec-status"),  # RHEL 8's default
+    write("/etc/sysconfig/qemu-ga", "BLOCK_RPCS=${EXTRA}"),  # computed by the shell: not guessed
+    write("/etc/systemd/system/qemu-guest-agent.service.d/f.conf", "ExecStart=/usr/bin/qemu-ga $FILTER_RPC_ARGS"),
+    write("/etc/qemu/other.conf", "block-rpcs=guest-fsfreeze-freeze"),
+    write("/etc/qemu/qemu-ga.conf", "[general]", "verbose=true"),
+])
+def test_rpc_filters_that_allow_freezing(lines: tuple[str, ...]) -> None:
+    assert found(vm(*user_data(*lines)), "VM407") == []
+
+
+def test_rpc_filter_in_base64_and_when_nothing_freezes() -> None:
+    lines = write("/etc/sysconfig/qemu-ga", "BLOCK_RPCS=guest-fsfreeze-freeze")
+    text = vm(f"userDataBase64: {b64(*lines)}")
+    assert where(text, "VM407") == [at(text, b64(*lines))]
+    skipped = vm(*user_data(*lines), metadata='  annotations:\n    kubevirt.io/skip-backup-hooks: "true"\n')
+    assert where(skipped, "VM407") == []
+    windows = vm(*user_data(*lines), metadata="  labels:\n    kubevirt.io/os: windows\n",
+                 disk="persistentVolumeClaim:\n            claimName: root")
+    assert where(windows, "VM407") == []

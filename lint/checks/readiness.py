@@ -18,6 +18,7 @@ from lint.core.findings import Hit
 from lint.guest.evidence import System
 from lint.guest.guestos import GuestOS, os_answer
 from lint.guest.mounts import GuestMount, disk_count, user_data_mounts
+from lint.guest.rpcs import FREEZE, HANDSHAKE, rpc_filters
 from lint.guest.selinux import (
     BOOLEAN,
     DENIED_TYPES,
@@ -29,6 +30,7 @@ from lint.guest.selinux import (
     fix_signs,
 )
 from lint.guest.userdata import user_reading
+from lint.guest.windows import windows_guest
 from lint.kube.objects import Workload
 
 SNAPSHOTS = "/.snapshots"
@@ -145,3 +147,39 @@ def _mount(workload: Workload, answer: GuestOS, confined: Confinement, mount: Gu
     hint = (f"persist the boolean, off by default, that lets qemu-ga open it: add `setsebool -P {BOOLEAN} 1` to "
             f"runcmd; {relabel_hint}{AUDIT2ALLOW}")
     return Hit(mount.span, message, hint=hint)
+
+
+def agent_rpc_filtered(workload: Workload, ctx: CheckContext) -> Iterator[Hit]:
+    """VM407: user data that configures qemu-ga to refuse guest-fsfreeze-freeze or guest-fsfreeze-thaw."""
+    source = freeze_source(workload, ctx)
+    if source is None or windows_guest(workload, ctx.file, ctx.index, ctx.settings.namespace) is not None:
+        return
+    _, reading = user_reading(workload, ctx.file, ctx.index, ctx.settings.namespace)
+    if reading is None:
+        return
+    for rpc in rpc_filters(reading.system):
+        refused = [name for name in FREEZE if rpc.refused(name)]
+        if not refused:
+            continue
+        names = " and ".join(refused)
+        lists = ("an allow list, which blocks every command it does not name" if rpc.kind == "allow"
+                 else "a block list")
+        message = (
+            f"{rpc.where} gives qemu-ga {lists}: `{rpc.setting}` refuses {names}, which virt-freezer's freeze and "
+            f"thaw need, so qemu-ga answers \"Command {refused[0]} has been disabled: the command is not allowed\": "
+            f"{source}, but every freeze fails, its pre hook fails and the backup ends PartiallyFailed "
+            "(qemu docs/interop/qemu-ga.rst; qga/main.c)"
+        )
+        handshake = [name for name in HANDSHAKE if rpc.refused(name)]
+        if handshake:
+            message += (f"; it also refuses {', '.join(handshake)}, which libvirt sends to reach the agent (its "
+                        "guest-sync handshake, an inference from libvirt's agent code), so the agent may not answer at "
+                        "all")
+        if rpc.kind == "allow":
+            hint = (f"add {','.join(refused)} to the allow list (the one RHCOS ships allows guest-fsfreeze-status, "
+                    "guest-fsfreeze-freeze, guest-fsfreeze-freeze-list and guest-fsfreeze-thaw, crc-org/snc#1155)"
+                    + (f", and {','.join(handshake)}" if handshake else ""))
+        else:
+            hint = (f"remove {','.join(refused)} from the block list (RHEL's default blocks only guest-file-* and "
+                    "guest-exec*)")
+        yield Hit(rpc.span, message, hint=hint)
