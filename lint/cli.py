@@ -220,8 +220,9 @@ def audit(
         typer.echo(summary, nl=False)
     else:
         counts = report.verdicts()
+        fails = f", {counts['freeze-fails']} freeze will fail" if counts["freeze-fails"] else ""
         typer.echo(f"vmlint audit: {len(report.vms)} VMs: {counts['frozen']} will be frozen, "
-                   f"{counts['not-frozen']} will not be frozen, {counts['unknown']} cannot tell")
+                   f"{counts['not-frozen']} will not be frozen, {counts['unknown']} cannot tell{fails}")
     for error in report.errors:
         typer.echo(f"vmlint: error: {error}", err=True)
     raise typer.Exit(EXIT_USAGE if report.errors else EXIT_CLEAN)

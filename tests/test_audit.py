@@ -200,3 +200,53 @@ def build_corpus_model() -> list[tuple[str, str, str]]:
 
     report = audit_paths([str(require_corpus())])
     return sorted((f"{vm.namespace}/{vm.name}", vm.verdict, vm.verdict_text) for vm in report.vms)
+
+
+FREEZE_DENIED = """\
+      volumes:
+        - name: root
+          containerDisk:
+            image: quay.io/containerdisks/centos-stream:9
+        - name: data
+          persistentVolumeClaim:
+            claimName: data
+        - name: cloudinit
+          cloudInitNoCloud:
+            userData: |
+              #cloud-config
+              runcmd:
+                - mkfs.xfs /dev/vdb
+                - mount /dev/vdb /data
+"""
+
+
+def test_freeze_will_fail_is_a_verdict_of_its_own() -> None:
+    report = audit(vm("db", volumes=FREEZE_DENIED), vm("web"))
+    db = next(v for v in report.vms if v.name == "db")
+    assert db.verdict == "freeze-fails" and db.verdict_text == "freeze will fail"
+    [finding] = [f for f in db.findings if f.code == "VM406"]
+    assert db.reason == ("KubeVirt 1.9.0 injects its virt-freezer hooks: it will be frozen, but the freeze will fail: "
+                         f"VM406 {finding.message}")
+    assert report.verdicts() == {"frozen": 1, "not-frozen": 0, "unknown": 0, "freeze-fails": 1}
+    markdown = audit_markdown.render(report)
+    assert "assuming KubeVirt 1.9.0: 1 will be frozen, 0 will not be frozen, 0 cannot tell, 1 freeze will fail." \
+        in markdown
+    assert "| db | VirtualMachine | **freeze will fail** | KubeVirt 1.9.0 injects" in markdown
+    page = audit_html.render(report)
+    assert '<span class="freeze-fails" id="count-freeze-fails"><span class="verdict">freeze will fail: 1</span>' in page
+    assert ".freeze-fails .verdict {" in page
+    assert 'data-verdict="freeze-fails"' in page
+
+
+def test_freeze_will_fail_is_not_counted_where_no_vm_has_it() -> None:
+    report = audit(vm("web"))
+    assert "freeze will fail" not in audit_markdown.render(report)
+    page = audit_html.render(report)
+    assert "freeze-fails" not in page
+
+
+def test_an_unknown_agent_with_a_denied_mount_cannot_tell_and_says_why() -> None:
+    volumes = FREEZE_DENIED.replace("quay.io/containerdisks/centos-stream:9", "example.com/rhel-guest-image:9")
+    [vm_report] = audit(vm("db", volumes=volumes)).vms
+    assert vm_report.verdict == "unknown"
+    assert "; if one runs, the freeze will fail: VM406 VirtualMachine db runs RHEL 9" in vm_report.reason

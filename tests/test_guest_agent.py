@@ -521,9 +521,9 @@ def test_an_os_label_of_a_distribution_that_ships_the_agent_is_unknown_not_absen
     ({"template": '      labels:\n        os.template.kubevirt.io/win2k22: "true"\n'},
      'os.template.kubevirt.io/win2k22: "true"', (11, 9)),
     ({"spec": "  preference:\n    name: windows.2k22\n"}, "preference windows.2k22", (8, 11)),
-    ({"pod": "      domain:\n        features:\n          hyperv:\n            relaxed: {}\n"},
+    ({"pod": "      domain:\n        features:\n          hyperv:\n            relaxed: {}\n", "disk": PVC},
      "Hyper-V enlightenments in domain.features.hyperv", (12, 11)),
-    ({"cloud": ("sysprep:",)}, "a sysprep volume", None),
+    ({"cloud": ("sysprep:",), "disk": PVC}, "a sysprep volume", None),
     ({"disk": "containerDisk:\n            image: registry.suse.com/suse/vmdp/vmdp:2.5.4.3"},
      "the Windows driver disk registry.suse.com/suse/vmdp/vmdp:2.5.4.3", (15, 20)),
 ])
@@ -546,6 +546,13 @@ def test_windows_signals(extra: dict, signal: str, at: tuple[int, int] | None) -
         "freeze for about 10 seconds, so a snapshot that takes longer makes the thaw fail with \"fsfreeze is "
         "limited\""
     )
+
+
+def test_a_linux_image_outweighs_windows_hints() -> None:
+    """Hyper-V enlightenments are only a hint (Linux guests may carry them too): the cirros image decides."""
+    text = vm(pod="      domain:\n        features:\n          hyperv:\n            relaxed: {}\n").replace(
+        "      domain:\n        devices: {}\n", "", 1)
+    assert codes(vm4(text)) == [("VM402", 17, 20)]
 
 
 def test_linux_os_labels_are_not_windows() -> None:

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from html import escape as _escape
 
-from lint.audit.verdicts import VERDICT_TEXT, AuditReport, VMReport
+from lint.audit.verdicts import AuditReport, VMReport
 
+_FAILS_STYLE = ".freeze-fails .verdict { color: #82071e; background: #fff1e5; }\n"  # only when a VM has it
 _STYLE = """
 body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: #1b1f24; margin: 2rem; }
 h1 { font-size: 1.6rem; margin: 0 0 .3rem; } h2 { font-size: 1.2rem; margin: 1.8rem 0 .5rem; }
@@ -49,12 +50,12 @@ def render(report: AuditReport) -> str:
         '<html lang="en"><head><meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         "<title>vmlint audit</title>",
-        f"<style>{_STYLE}</style></head><body>",
+        f"<style>{_STYLE}{_FAILS_STYLE if counts['freeze-fails'] else ''}</style></head><body>",
         "<h1>vmlint audit</h1>",
         f"<p>{len(report.vms)} VMs in {report.files} files, assuming {e(report.target)}.</p>",
         '<p class="summary">' + "".join(
             f'<span class="{verdict}" id="count-{verdict}"><span class="verdict">{text}: {counts[verdict]}</span></span>'
-            for verdict, text in VERDICT_TEXT.items()) + "</p>",
+            for verdict, text in report.shown_verdicts().items()) + "</p>",
     ]
     for namespace, vms in report.namespaces().items():
         parts.append(f'<section class="namespace" data-namespace="{e(namespace)}"><h2>Namespace {e(namespace)}</h2>')

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from lint.audit.verdicts import VERDICT_TEXT, AuditReport
+from lint.audit.verdicts import AuditReport
 
 _SPECIAL = re.compile(r"([\\`|*_\[\]])")
 
@@ -26,7 +26,7 @@ def render(report: AuditReport) -> str:
         "",
         f"{len(report.vms)} VM{'s' if len(report.vms) != 1 else ''} in {report.files} "
         f"file{'s' if report.files != 1 else ''}, assuming {escape(report.target)}: "
-        + ", ".join(f"{counts[verdict]} {text}" for verdict, text in VERDICT_TEXT.items()) + ".",
+        + ", ".join(f"{counts[verdict]} {text}" for verdict, text in report.shown_verdicts().items()) + ".",
     ]
     for namespace, vms in report.namespaces().items():
         lines += ["", f"## Namespace {escape(namespace)}", "",

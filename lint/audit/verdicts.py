@@ -7,7 +7,9 @@ The verdict comes from the engine's own facts, never from re-reading YAML:
   (lint.guest.verdict), and no error finding breaks a hook that takes effect;
 - will not be frozen: nothing freezes it (skip-backup-hooks true, or a KubeVirt that injects nothing, with no
   freeze hook of its own), or an error finding breaks an effective hook, or the evidence says no agent runs;
-- cannot tell: the evidence is unknown (vmlint cannot see whether an agent runs).
+- cannot tell: the evidence is unknown (vmlint cannot see whether an agent runs);
+- freeze will fail: it will be frozen, but VM406 (an SELinux-denied mount point) or VM407 (an agent that
+  refuses guest-fsfreeze-*) says the freeze itself fails. Reports show that count only when some VM has it.
 
 An error on a key KubeVirt overwrites today, or on a lookalike annotation map that never reaches the pod, does
 not break the freeze: it is listed, not counted against it. Guest agent findings (VM4) are the evidence's.
@@ -32,12 +34,14 @@ from lint.run.discovery import InputFile
 from lint.run.engine import RunOptions, bind, interest_of, run, secrets_index
 from lint.target.settings import Settings
 
-Verdict = Literal["frozen", "not-frozen", "unknown"]
+Verdict = Literal["frozen", "not-frozen", "unknown", "freeze-fails"]
 VERDICT_TEXT: dict[str, str] = {
     "frozen": "will be frozen",
     "not-frozen": "will not be frozen",
     "unknown": "cannot tell",
+    "freeze-fails": "freeze will fail",
 }
+FREEZE_FAILS = ("VM406", "VM407")  # the guest is frozen, and the freeze itself fails
 FAMILIES: dict[str, str] = {
     "VM0": "input",
     "VM1": "hook annotations",
@@ -88,6 +92,12 @@ class AuditReport:
     def verdicts(self) -> dict[str, int]:
         counted = Counter(vm.verdict for vm in self.vms)
         return {verdict: counted.get(verdict, 0) for verdict in VERDICT_TEXT}
+
+    def shown_verdicts(self) -> dict[str, str]:
+        """The verdicts a report counts: "freeze will fail" only when some VM has it."""
+        counts = self.verdicts()
+        return {verdict: text for verdict, text in VERDICT_TEXT.items()
+                if verdict != "freeze-fails" or counts[verdict]}
 
     def by_code(self) -> list[tuple[str, str, int]]:
         """(code, rule name, count), by code."""
@@ -187,11 +197,16 @@ def _vm(workload: Workload, ctx: CheckContext, findings: tuple[Finding, ...]) ->
                         breaking=breaking, **base)
     found = evidence(workload, ctx)
     clause = found.reasons[0].text if found.reasons else "no evidence"
+    fails = next((f for f in findings if f.code in FREEZE_FAILS), None)
     if found.verdict == "absent":
         return VMReport(verdict="not-frozen", reason=f"{source}, but no guest agent runs: {clause}", **base)
     if found.verdict == "unknown":
-        return VMReport(verdict="unknown", reason=f"{source}; whether a guest agent runs is unknown: {clause}",
+        also = f"; if one runs, the freeze will fail: {fails.code} {fails.message}" if fails else ""
+        return VMReport(verdict="unknown", reason=f"{source}; whether a guest agent runs is unknown: {clause}{also}",
                         **base)
+    if fails is not None:
+        return VMReport(verdict="freeze-fails", reason=f"{source}: it will be frozen, but the freeze will fail: "
+                        f"{fails.code} {fails.message}", **base)
     return VMReport(verdict="frozen", reason=f"{source}, and the guest agent runs: {clause}", **base)
 
 

@@ -94,6 +94,8 @@ def registry() -> dict[str, CheckSpec]:
         "windows-vss": CheckSpec("workload", "lint.checks.agent.windows_vss"),
         "cloud-config-invalid": CheckSpec("workload", "lint.checks.agent.cloud_config_invalid"),
         "agent-install-not-enabled": CheckSpec("workload", "lint.checks.agent.agent_install_not_enabled"),
+        "guest-freeze-denied": CheckSpec("workload", "lint.checks.readiness.guest_freeze_denied"),
+        "agent-rpc-filtered": CheckSpec("workload", "lint.checks.readiness.agent_rpc_filtered"),
         "backup-hook-invalid": CheckSpec("velero", "lint.checks.backups.backup_hook_invalid"),
         "backup-hook-never-runs": CheckSpec("velero", "lint.checks.backups.backup_hook_never_runs"),
         "backup-hook-shadowed": CheckSpec("velero", "lint.checks.backups.backup_hook_shadowed"),

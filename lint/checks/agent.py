@@ -16,7 +16,7 @@ from lint.checks.commands import hook_commands
 from lint.core.catalogue import builtin_catalogue
 from lint.core.findings import Hit
 from lint.guest.declared import OPT_IN_ANNOTATION
-from lint.guest.evidence import AGENT_UNIT, AgentEvidence
+from lint.guest.evidence import AGENT_UNIT, AgentEvidence, Reason
 from lint.guest.verdict import guest_agent_evidence
 from lint.guest.windows import windows_guest
 from lint.kube.objects import Workload
@@ -60,6 +60,11 @@ def evidence(workload: Workload, ctx: CheckContext) -> AgentEvidence:
         workload, ctx.file, ctx.index, ctx.settings.namespace, _params(ctx, "agent_images"), _params(ctx, "agent_os")))
 
 
+def _windows(workload: Workload, ctx: CheckContext) -> Reason | None:
+    """Whether the guest is Windows, by the one OS answer (lint.guest.guestos)."""
+    return windows_guest(workload, ctx.file, ctx.index, ctx.settings.namespace)
+
+
 def _consequence(ctx: CheckContext, lead: str = "virt-freezer finds no guest agent, ") -> str:
     """What virt-freezer does when no agent answers, at the target KubeVirt."""
     kubevirt = ctx.settings.kubevirt
@@ -77,7 +82,7 @@ def _subject(workload: Workload) -> str:
 
 def guest_agent_missing(workload: Workload, ctx: CheckContext) -> Iterator[Hit]:
     """VM401: the guest is frozen, and its readable cloud-init neither installs nor enables the agent."""
-    if windows_guest(workload) is not None:
+    if _windows(workload, ctx) is not None:
         return  # VM403: Windows gets QEMU-GA from virtio-win or VMDP, not cloud-init
     source = freeze_source(workload, ctx)
     if source is None:
@@ -97,7 +102,7 @@ def guest_agent_missing(workload: Workload, ctx: CheckContext) -> Iterator[Hit]:
 
 def guest_agent_unverifiable(workload: Workload, ctx: CheckContext) -> Iterator[Hit]:
     """VM402: the guest is frozen and vmlint cannot tell whether an agent answers."""
-    if windows_guest(workload) is not None:
+    if _windows(workload, ctx) is not None:
         return
     source = freeze_source(workload, ctx)
     if source is None:
@@ -118,7 +123,7 @@ def guest_agent_unverifiable(workload: Workload, ctx: CheckContext) -> Iterator[
 
 def windows_vss(workload: Workload, ctx: CheckContext) -> Iterator[Hit]:
     """VM403: a frozen Windows guest needs QEMU-GA and VSS, and VSS holds a freeze for about 10 seconds."""
-    windows = windows_guest(workload)
+    windows = _windows(workload, ctx)
     if windows is None:
         return
     source = freeze_source(workload, ctx)

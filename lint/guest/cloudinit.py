@@ -9,7 +9,18 @@ of the config, drops a value, or fails the module.
 
 from __future__ import annotations
 
-from lint.guest.evidence import PACKAGE, UNIT, Problem, Reading, Reason, Where, items, scalar
+from lint.guest.evidence import (
+    PACKAGE,
+    UNIT,
+    ConfigEntry,
+    Problem,
+    Reading,
+    Reason,
+    Where,
+    WrittenFile,
+    items,
+    scalar,
+)
 from lint.guest.scripts import read_argv, read_shell
 from lint.text.compose import load_documents
 from lint.text.nodes import Mapping, Node, Scalar, Sequence
@@ -80,11 +91,44 @@ def read_cloud_config(text: str, where: Where, reading: Reading) -> None:
     if "bootcmd" in entries:
         _read_commands(entries["bootcmd"], "bootcmd", where, reading)
     if "write_files" in entries:
-        _read_write_files(entries["write_files"][1], where, reading)
+        _read_write_files(entries["write_files"][1], where, reading, embedded)
     if "packages" in entries:
         _read_packages(entries["packages"], where, reading)
     if "runcmd" in entries:
         _read_commands(entries["runcmd"], "runcmd", where, reading)
+    _read_storage(entries, where, reading)
+
+
+# Modules that only some distributions' cloud-init runs or that name their package manager.
+_DISTRIBUTION_KEYS = ("yum_repos", "zypper", "apt", "snap")
+
+
+def _read_storage(entries: dict[str, tuple[Scalar, Node]], where: Where, reading: Reading) -> None:
+    """`disk_setup`, `fs_setup` and `mounts` as the strings cloud-init reads (cc_disk_setup, cc_mounts), and the
+    modules that name a distribution's package manager."""
+    for key in _DISTRIBUTION_KEYS:
+        if key in entries:
+            name = entries[key][0]
+            reading.system.keys.append((key, where.span(name.span.start, name.span.end)))
+    if "disk_setup" in entries and isinstance(entries["disk_setup"][1], Mapping):
+        for device, _ in entries["disk_setup"][1].entries():
+            reading.system.entries.append(ConfigEntry(
+                "disk_setup", (device.value,), where.span(device.span.start, device.span.end)))
+    for item in items(entries["fs_setup"][1] if "fs_setup" in entries else None):
+        if isinstance(item, Mapping):
+            values = tuple(_text(scalar(item, key)) for key in ("device", "filesystem", "label", "partition"))
+            reading.system.entries.append(ConfigEntry("fs_setup", values, where.span(item.span.start, item.span.end)))
+    for item in items(entries["mounts"][1] if "mounts" in entries else None):
+        if isinstance(item, Sequence):
+            values = tuple(_text(part) if isinstance(part, Scalar) else None for part in item.items)
+            reading.system.entries.append(ConfigEntry("mounts", values, where.span(item.span.start, item.span.end)))
+
+
+def _text(node: Scalar | None) -> str | None:
+    """A scalar as cloud-init's YAML loader gives it to the module: None for null, else its text."""
+    if node is None or node_type(node) == "null":
+        return None
+    return node.value
 
 
 def _type_name(node: Node) -> str:
@@ -173,7 +217,7 @@ def _read_commands(entry: tuple[Scalar, Node], module: str, where: Where, readin
             read_argv(words, span, module, reading, 0)
 
 
-def _read_write_files(value: Node, where: Where, reading: Reading) -> None:
+def _read_write_files(value: Node, where: Where, reading: Reading, embedded: SourceText) -> None:
     for item in items(value):
         path = scalar(item, "path")
         if path is None:
@@ -181,11 +225,16 @@ def _read_write_files(value: Node, where: Where, reading: Reading) -> None:
         content = scalar(item, "content")
         encoding = scalar(item, "encoding")
         body = content.value if content is not None else ""
-        if encoding is not None and encoding.value.lower() not in ("", "text/plain"):
+        span = where.span(item.span.start, item.span.end)
+        append = scalar(item, "append")
+        encoded = encoding is not None and encoding.value.lower() not in ("", "text/plain")
+        reading.system.files.append(WrittenFile(
+            path.value, None if encoded else body, append is not None and append.value.lower() == "true", span,
+            where, embedded, content))
+        if encoded:
             continue  # b64 or gzip content: not read
         directory, _, filename = path.value.rstrip("/").rpartition("/")
         unit_dirs = ("/etc/systemd/system", "/run/systemd/system")
-        span = where.span(item.span.start, item.span.end)
         if directory in unit_dirs and UNIT.fullmatch(filename) and filename.endswith(".service") and not body.strip():
             reading.actions.add("mask", Reason(f"write_files writes an empty {path.value} over the packaged unit "
                                                "(systemd treats an empty unit file as masked)", span, "write_files"))

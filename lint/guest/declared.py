@@ -2,16 +2,13 @@
 
 The opt-in annotation (`vmlint.io/guest-agent: "installed"`) settles the question for an image vmlint cannot
 look into; spec fields that only work through the agent (accessCredentials propagated by qemuGuestAgent,
-probes that run through the agent) show that the author expects one (facts Q7); an OS label naming a
-distribution whose images usually ship the agent leaves the question open rather than answered "absent".
-All of it is read from the workload's own metadata and pod spec.
+probes that run through the agent) show that the author expects one (facts Q7). Both are read from the
+workload's own metadata and pod spec; what the OS labels say is lint.guest.guestos's.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence as Seq
-
-from lint.guest.evidence import OS_KEYS, Reason, glob, items, metadata_maps, pod_spec
+from lint.guest.evidence import Reason, items, metadata_maps, pod_spec
 from lint.kube.objects import Workload, mapping_at
 from lint.text.nodes import Mapping, Scalar
 
@@ -49,13 +46,3 @@ def agent_required(workload: Workload) -> tuple[Reason, ...]:
             if entry is not None:
                 found.append(Reason(f"a {probe} with {kind} (it runs through the guest agent)", entry[0].span, probe))
     return tuple(found)
-
-
-def os_hint(workload: Workload, patterns: Seq[str]) -> Reason | None:
-    """An OS label or annotation naming a distribution whose images usually ship the agent."""
-    for what in ("labels", "annotations"):
-        for mapping in metadata_maps(workload, what):
-            for key, value in mapping.entries():
-                if isinstance(value, Scalar) and key.value in OS_KEYS and glob(value.value.lower(), patterns):
-                    return Reason(f"{key.value}: {value.value}", value.span, what[:-1])
-    return None

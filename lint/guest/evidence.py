@@ -99,6 +99,62 @@ class Actions:
         return masked or off
 
 
+@dataclass(frozen=True)
+class Command:
+    """A command of the user data that matters beyond the agent's package and unit (mounts, file systems,
+    SELinux, package managers, files written by the shell), as its words after sudo, env and VAR=value."""
+
+    words: tuple[str, ...]
+    span: Span  # the runcmd/bootcmd item or the script's line
+    module: str  # "bootcmd", "runcmd", "the script"
+    piped: tuple[str, ...] = ()  # the command whose output this one reads (`echo ... | tee -a /etc/fstab`)
+    stdin: str | None = None  # a here-document's text
+
+    @property
+    def program(self) -> str:
+        return self.words[0].rsplit("/", 1)[-1] if self.words else ""
+
+
+@dataclass(frozen=True)
+class WrittenFile:
+    """A `write_files` entry: its path, its text (None when encoded), and where each line of it stands."""
+
+    path: str
+    content: str | None
+    append: bool
+    span: Span  # the write_files item
+    where: Where | None = None
+    text: SourceText | None = None  # the embedded cloud-config, whose offsets `where` maps to the file
+    node: Scalar | None = None  # the content scalar
+
+    def at(self, start: int, end: int) -> Span:
+        """The span of `content[start:end]` in the file: exact through literal blocks, else the item."""
+        if self.where is None or self.text is None or self.node is None:
+            return self.span
+        inner = value_span(self.text, self.node, start, end)
+        return self.where.span(inner.start, inner.end)
+
+
+@dataclass(frozen=True)
+class ConfigEntry:
+    """An item of a cloud-config list module that has no reader of its own (`mounts`, `fs_setup`,
+    `disk_setup`), as the strings cloud-init reads from it."""
+
+    module: str
+    values: tuple[str | None, ...]  # a `mounts` entry's fields; (device, filesystem, label, partition) for fs_setup
+    span: Span
+
+
+@dataclass
+class System:
+    """What the user data does to the guest beyond the agent: what VM406 and VM407 read."""
+
+    commands: list[Command] = field(default_factory=list)
+    files: list[WrittenFile] = field(default_factory=list)
+    entries: list[ConfigEntry] = field(default_factory=list)
+    keys: list[tuple[str, Span]] = field(default_factory=list)  # cloud-config modules only some distributions run
+
+
 @dataclass
 class Reading:
     format: str
@@ -106,6 +162,7 @@ class Reading:
     actions: Actions = field(default_factory=Actions)
     problems: list[Problem] = field(default_factory=list)
     unknown: Reason | None = None
+    system: System = field(default_factory=System)
 
 
 @dataclass(frozen=True)

@@ -103,13 +103,3 @@ def known_image(sources: Seq[ImageRef], patterns: Seq[str]) -> Reason | None:
             return Reason(f"the disk comes from {source.ref}, which ships the agent (it matches {pattern!r})",
                           source.span, "image")
     return None
-
-
-def image_os_hint(sources: Seq[ImageRef], patterns: Seq[str]) -> Reason | None:
-    """A disk image named after such a distribution (`…/fedora-cloud-registry-disk-demo`): the same doubt."""
-    for source in sources:
-        name = source.ref.rsplit("/", 1)[-1].lower()
-        if glob(name, patterns):
-            distribution = next(p.rstrip("*") for p in patterns if glob(name, [p]))
-            return Reason(f"{distribution} (the {source.what} {source.ref})", source.span, "image")
-    return None

@@ -9,9 +9,11 @@ name the agent are tokenised, and nested shells are followed to a fixed depth.
 
 from __future__ import annotations
 
+import re
 import shlex
+from collections.abc import Iterator
 
-from lint.guest.evidence import AGENT_PACKAGE, PACKAGE, UNIT, Reading, Reason, Where
+from lint.guest.evidence import AGENT_PACKAGE, PACKAGE, UNIT, Command, Reading, Reason, Where
 from lint.text.nodes import Span
 
 _SHELLS = frozenset({"sh", "bash", "dash", "ash", "zsh", "ksh"})
@@ -28,14 +30,33 @@ _SYSTEMCTL = {
     "reload-or-restart": "start", "disable": "disable", "stop": "stop", "mask": "mask", "unmask": "unmask",
 }
 _MAX_SHELL_DEPTH = 3
+# Words that make a command worth tokenising: the agent, and what VM406/VM407 read (mounts, file systems,
+# SELinux, qemu-ga's configuration, the package managers that name the distribution).
+_KEYWORDS = (AGENT_PACKAGE, "qemu-ga", "mount", "mkfs", "mke2fs", "fstab", "setsebool", "semodule", "semanage",
+             "restorecon", "setenforce", "selinux", "dnf", "yum", "zypper", "apt", "transactional-update")
+# Programs whose commands are recorded (lint.guest.evidence.System); those in _WRITERS only when they touch a
+# file that matters.
+_RECORDED = frozenset({"mount", "mke2fs", "setsebool", "semodule", "semanage", "restorecon", "setenforce",
+                       "dnf", "dnf5", "yum", "microdnf", "zypper", "apt", "apt-get", "transactional-update"})
+_WRITERS = frozenset({"sed", "echo", "printf", "tee", "cat", "cp", "install"})
+_WRITTEN = ("fstab", "selinux/config", "qemu-ga", "qemu/qemu-ga")
+_HEREDOC = re.compile(r"<<(-?)[ \t]*(['\"]?)([A-Za-z_][A-Za-z0-9_]*)\2")
 
 
 def read_script(text: str, where: Where, reading: Reading, depth: int) -> None:
     """A `#!` script, line by line (continuations joined); each line's commands point at the line."""
+    for command, first, end, body in _lines(text):
+        read_shell(command, where.span(first, max(end, first + 1)), "the script", reading, depth, body)
+
+
+def _lines(text: str) -> Iterator[tuple[str, int, int, str | None]]:
+    """Each command line of a script (continuations joined, comments skipped) with its first and last offsets,
+    and the text of the here-document it opens, if any (its lines are still read as lines, as before)."""
     position = 0
     pending = ""
     pending_start = 0
-    for line in text.splitlines(keepends=True):
+    lines = text.splitlines(keepends=True)
+    for number, line in enumerate(lines):
         stripped = line.rstrip("\r\n")
         if not pending:
             pending_start = position
@@ -48,17 +69,30 @@ def read_script(text: str, where: Where, reading: Reading, depth: int) -> None:
         if command.strip() and not command.lstrip().startswith("#"):
             end = pending_start + len(command.rstrip())
             first = pending_start + len(command) - len(command.lstrip())
-            read_shell(command, where.span(first, max(end, first + 1)), "the script", reading, depth)
+            yield command, first, end, _here_document(command, lines[number + 1:])
     if pending.strip():
-        read_shell(pending, where.span(pending_start, len(text)), "the script", reading, depth)
+        yield pending, pending_start, len(text), None
 
 
-def read_shell(command: str, span: Span, module: str, reading: Reading, depth: int) -> None:
-    if AGENT_PACKAGE not in command and "qemu-ga" not in command:
-        return  # nothing about the agent in it: skip tokenising
+def _here_document(command: str, following: list[str]) -> str | None:
+    opened = _HEREDOC.search(command)
+    if opened is None:
+        return None
+    body = []
+    for line in following:
+        text = line.rstrip("\r\n")
+        if (text.lstrip("\t") if opened.group(1) else text) == opened.group(3):
+            return "".join(item + "\n" for item in body)
+        body.append(text)
+    return None  # never closed: the shell fails the command
+
+
+def read_shell(command: str, span: Span, module: str, reading: Reading, depth: int, stdin: str | None = None) -> None:
+    if not any(keyword in command for keyword in _KEYWORDS):
+        return  # nothing vmlint reads in it: skip tokenising
     if "\n" in command and depth < _MAX_SHELL_DEPTH:
-        for line in command.splitlines():
-            read_shell(line, span, module, reading, depth + 1)
+        for line, _, _, body in _lines(command):
+            read_shell(line, span, module, reading, depth + 1, body)
         return
     try:
         lexer = shlex.shlex(command, posix=True, punctuation_chars=";&|()")
@@ -67,15 +101,21 @@ def read_shell(command: str, span: Span, module: str, reading: Reading, depth: i
     except ValueError:
         tokens = command.split()
     words: list[str] = []
+    previous: list[str] = []
+    separator = ""
     for token in tokens + [";"]:
         if token and all(ch in ";&|()" for ch in token):
-            read_argv(words, span, module, reading, depth)
-            words = []
+            opens = any(word.startswith("<<") for word in words) or (
+                separator == "|" and any(word.startswith("<<") for word in previous))  # `cat <<EOF | tee ...`
+            here = stdin if opens else None
+            read_argv(words, span, module, reading, depth, previous if separator == "|" else [], here)
+            previous, separator, words = words, token, []
         else:
             words.append(token)
 
 
-def read_argv(words: list[str], span: Span, module: str, reading: Reading, depth: int) -> None:
+def read_argv(words: list[str], span: Span, module: str, reading: Reading, depth: int,
+              piped: list[str] | None = None, stdin: str | None = None) -> None:
     words = list(words)
     while words:
         program = words[0].rsplit("/", 1)[-1]
@@ -98,6 +138,10 @@ def read_argv(words: list[str], span: Span, module: str, reading: Reading, depth
                 read_shell(args[i + 1], span, module, reading, depth + 1)
                 return
         return
+    if program in _RECORDED or program.startswith("mkfs") or (
+        program in _WRITERS and any(name in word for word in words + (piped or []) for name in _WRITTEN)
+    ):
+        reading.system.commands.append(Command(tuple(words), span, module, tuple(piped or ()), stdin))
     shown = " ".join(words)
     if len(shown) > 80:
         shown = shown[:77] + "..."

@@ -164,6 +164,16 @@ def _secret_where(file: LoadedFile, name: str, namespace: str | None, key: str, 
     return None
 
 
+def user_reading(workload: Workload, file: LoadedFile, index: RunIndex | None,
+                 default_namespace: str | None) -> tuple[UserData | None, Reading | None]:
+    """The user data and what it was read to do, once per workload: the agent's evidence, the OS answer and
+    the readiness rules all read the same Reading."""
+    def compute() -> tuple[UserData | None, Reading | None]:
+        data = user_data(workload, file, index, default_namespace)
+        return data, (read_user_data(data) if data is not None and data.text is not None else None)
+    return workload.once(("user-data", id(index), default_namespace), compute)  # type: ignore[no-any-return]
+
+
 def read_user_data(data: UserData) -> Reading:
     """Classify the user data the way cloud-init does and collect what it does to the agent."""
     assert data.text is not None

@@ -6,9 +6,10 @@ backup (velero-kubevirt-facts Q6). KubeVirt always adds the agent's virtio chann
 depends only on the guest (Q7). guest_agent_evidence weighs what the other modules of lint.guest read:
 
 - the cloud-init user data (userdata) and what it does to the agent (cloudinit, scripts, ignition);
-- disk images known to ship the agent, and images named after distributions that usually do (images);
-- the opt-in annotation, spec fields that only work with an agent, OS labels (declared);
-- a Windows guest, whose agent comes from virtio-win or VMDP rather than cloud-init (windows).
+- disk images known to ship the agent (images);
+- the opt-in annotation and spec fields that only work with an agent (declared);
+- the guest's OS (guestos): a distribution whose images usually ship the agent, and a Windows guest, whose
+  agent comes from virtio-win or VMDP rather than cloud-init (windows).
 
 Everything here is a pure function of the object model.
 """
@@ -17,10 +18,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence as Seq
 
-from lint.guest.declared import agent_required, opt_in, os_hint
-from lint.guest.evidence import Actions, AgentEvidence, Reason
-from lint.guest.images import ImageRef, disk_sources, image_os_hint, known_image
-from lint.guest.userdata import read_user_data, user_data
+from lint.guest.declared import agent_required, opt_in
+from lint.guest.evidence import Actions, AgentEvidence, Reason, glob
+from lint.guest.guestos import GuestOS, os_answer
+from lint.guest.images import ImageRef, disk_sources, known_image
+from lint.guest.userdata import user_reading
 from lint.guest.windows import windows_guest
 from lint.kube.loading import LoadedFile
 from lint.kube.objects import Workload
@@ -43,13 +45,12 @@ def guest_agent_evidence(
     data that does nothing for the agent (absent); no user data at all (unknown: the image decides).
     """
     namespace = workload.namespace.value if workload.namespace else default_namespace
-    windows = windows_guest(workload)
+    windows = windows_guest(workload, file, index, default_namespace)
     opted = opt_in(workload)
     sources = disk_sources(workload, file, namespace)
     image = known_image(sources, agent_images)
     shipped = opted or image
-    data = user_data(workload, file, index, default_namespace)
-    reading = read_user_data(data) if data is not None and data.text is not None else None
+    data, reading = user_reading(workload, file, index, default_namespace)
     actions = reading.actions if reading else Actions()
     install, enable = actions.first("install"), actions.first("enable", "start")
     disabled = actions.disabled()
@@ -75,7 +76,7 @@ def guest_agent_evidence(
         return AgentEvidence("unknown", (unknown,), **common)
     image_clause = _image_clause(sources)
     if reading is not None and reading.format in ("cloud-config", "shell", "ignored", "empty"):
-        hint = os_hint(workload, agent_os) or image_os_hint(sources, agent_os)
+        hint = _agent_os(os_answer(workload, file, index, default_namespace), agent_os)
         if hint is not None:
             return AgentEvidence("unknown", (Reason(
                 f"{reading.summary.text} does not install the agent, but the guest is declared as {hint.text}, whose "
@@ -94,6 +95,15 @@ def guest_agent_evidence(
         "image", "install the agent through cloud-init (packages: [qemu-guest-agent]), list the image in "
         "guest-agent-images, or annotate the VM with vmlint.io/guest-agent: \"installed\""),),
         **common)
+
+
+def _agent_os(answer: GuestOS, patterns: Seq[str]) -> Reason | None:
+    """The clue of the answer's family that names a distribution whose images usually ship the agent."""
+    for clue in answer.of_family():
+        if clue.os.family != "windows" and glob(clue.os.ident, patterns):
+            text = clue.text if clue.source in ("label", "annotation") else f"{clue.os.ident} ({clue.text})"
+            return Reason(text, clue.span, clue.source)
+    return None
 
 
 def _image_clause(sources: Seq[ImageRef]) -> str:

@@ -28,6 +28,10 @@ _PHASE_OF_COMMAND = {
 
 # Files that may hold a Secret: a cheap test on the raw bytes, so the pre-pass parses almost nothing else.
 SECRET_HINT = re.compile(kind_pattern("Secret").pattern.encode())
+# Harvester's VirtualMachineImage: its displayName and url name the OS of the disks made from it.
+IMAGE_GROUP = "harvesterhci.io"
+IMAGE_KIND = "VirtualMachineImage"
+IMAGE_INTEREST = Interest(frozenset({(IMAGE_KIND, kind_pattern(IMAGE_KIND))}))
 
 
 @dataclass(frozen=True)
@@ -56,6 +60,7 @@ class RunIndex:
     launchers: list[Launcher] = field(default_factory=list)
     secrets: dict[tuple[str | None, str], SecretData] = field(default_factory=dict)
     kustomize: KustomizeIndex = field(default_factory=KustomizeIndex)  # namespaces kustomizations set
+    images: dict[tuple[str | None, str], dict[str, str]] = field(default_factory=dict)  # Harvester images
 
     def add_workload(self, workload: Workload, settings: Settings) -> None:
         labels = {}
@@ -84,6 +89,13 @@ class RunIndex:
     def secret(self, namespace: str | None, name: str) -> SecretData | None:
         return self.secrets.get((namespace, name))
 
+    def add_image(self, namespace: str | None, name: str, fields: dict[str, str]) -> None:
+        self.images[(namespace, name)] = fields
+
+    def image(self, namespace: str | None, name: str) -> dict[str, str] | None:
+        """A Harvester VirtualMachineImage's `spec.displayName` and `spec.url` (those it has), if it is in the run."""
+        return self.images.get((namespace, name))
+
 
 def secret_data(obj: KubeObject) -> SecretData | None:
     """A Secret object's string data as the API server will hold it; None for any other object."""
@@ -106,6 +118,20 @@ def secret_data(obj: KubeObject) -> SecretData | None:
             if isinstance(value, Scalar):
                 values[key.value] = value.value
     return SecretData(obj.namespace, name, values, tuple(undecodable))
+
+
+def image_data(obj: KubeObject) -> dict[str, str] | None:
+    """A Harvester VirtualMachineImage's displayName and url (those it has); None for any other object."""
+    if obj.kind != IMAGE_KIND or obj.group != IMAGE_GROUP or not obj.name:
+        return None
+    spec = obj.node.get("spec")
+    fields: dict[str, str] = {}
+    if isinstance(spec, Mapping):
+        for key in ("displayName", "url"):
+            value = spec.get(key)
+            if isinstance(value, Scalar) and value.value:
+                fields[key] = value.value
+    return fields
 
 
 def is_velero_object(obj: KubeObject) -> bool:

@@ -16,11 +16,14 @@ from lint.core.findings import INTERNAL_ERROR, Finding, Hit, RunResult, Severity
 from lint.kube.loading import LoadedFile, load_file
 from lint.kube.objects import SECRET_INTEREST, WORKLOAD_INTEREST, KubeObject, Workload
 from lint.kubevirt.index import (
+    IMAGE_INTEREST,
+    IMAGE_KIND,
     SECRET_HINT,
     VELERO_INTEREST,
     Launcher,
     RunIndex,
     SecretData,
+    image_data,
     is_velero_object,
     secret_data,
 )
@@ -132,7 +135,8 @@ def run(
 
         facts = Facts.open(cache_dir, options.limits)
     failures: dict[str, Finding] = {}  # the pre-pass's, reported with the file's other findings
-    index = (RunIndex(secrets=dict(secrets.secrets), kustomize=secrets.kustomize) if secrets is not None
+    index = (RunIndex(secrets=dict(secrets.secrets), kustomize=secrets.kustomize, images=dict(secrets.images))
+             if secrets is not None
              else secrets_index(inputs, options.limits, facts, digests, jobs, failures))
     cache = None
     if cache_dir is not None and facts is not None:
@@ -376,10 +380,12 @@ def secrets_index(
         except Exception as err:  # noqa: BLE001 - one file's defect must not end the run (lint.run.isolation)
             failures[item.display] = internal_error(Failure.of(item.display, "reading it as a kustomization", err))
         # a substring search first: the pattern is slower; a template is not read
-        if b"Secret" in data and SECRET_HINT.search(data) and not item.helm_template:
+        if ((b"Secret" in data and SECRET_HINT.search(data)) or IMAGE_KIND.encode() in data) \
+                and not item.helm_template:
             secret_files.append((item, content))
     index.kustomize.memo = None  # the index goes to worker processes; the memo stays here
-    unknown = [item for item, content in secret_files if facts is None or not facts.known("secrets", content, _are_secrets)]
+    unknown = [item for item, content in secret_files
+               if facts is None or not facts.known(_INDEXED, content, _are_records)]
     parsed = dict(zip((item.display for item in unknown),
                       isolated_map(partial(_secrets_in, limits=limits), unknown, jobs, _CHUNK)))
     for item, content in secret_files:
@@ -387,32 +393,54 @@ def secrets_index(
         if isinstance(failed, Failure):  # never remembered: the next run tries again
             failures.setdefault(item.display, internal_error(replace(failed, doing="indexing its Secrets")))
             continue
-        found = (facts.recall("secrets", content, lambda: parsed[item.display], _are_secrets) if facts is not None
+        found = (facts.recall(_INDEXED, content, lambda: parsed[item.display], _are_records) if facts is not None
                  else parsed[item.display])
-        for namespace, name, values, undecodable in found:
-            index.add_secret_data(SecretData(namespace, name, values, tuple(undecodable)))
+        for record in found:
+            if record[0] == IMAGE_KIND:
+                index.add_image(record[1], record[2], record[3])
+            else:
+                _, namespace, name, values, undecodable = record
+                index.add_secret_data(SecretData(namespace, name, values, tuple(undecodable)))
     return index
 
 
-def _are_secrets(value: Any) -> bool:
-    """Whether a remembered value has the shape _secrets_in gives (lint.run.cache.Facts)."""
-    return isinstance(value, list) and all(
-        isinstance(entry, list) and len(entry) == 4 and isinstance(entry[0], (str, type(None)))
-        and isinstance(entry[1], str) and isinstance(entry[2], dict)
-        and all(isinstance(k, str) and isinstance(v, str) for k, v in entry[2].items())
-        and isinstance(entry[3], list) and all(isinstance(key, str) for key in entry[3])
-        for entry in value)
+_INDEXED = "secrets-images"  # what the pre-pass remembers per file content (lint.run.cache.Facts)
+
+
+def _are_records(value: Any) -> bool:
+    """Whether a remembered value has the shape _secrets_in gives: a damaged or foreign cache is not trusted."""
+    def strings(mapping: Any) -> bool:
+        return isinstance(mapping, dict) and all(isinstance(k, str) and isinstance(v, str) for k, v in mapping.items())
+
+    def record(entry: Any) -> bool:
+        if not (isinstance(entry, list) and len(entry) in (4, 5) and isinstance(entry[1], (str, type(None)))
+                and isinstance(entry[2], str) and strings(entry[3])):
+            return False
+        if entry[0] == IMAGE_KIND:
+            return len(entry) == 4
+        return (entry[0] == "Secret" and len(entry) == 5 and isinstance(entry[4], list)
+                and all(isinstance(key, str) for key in entry[4]))
+
+    return isinstance(value, list) and all(record(entry) for entry in value)
 
 
 def _secrets_in(item: InputFile, limits: Limits) -> list[list[Any]]:
-    """The Secrets of a file as plain JSON (so that lint.run.cache.Facts can remember them)."""
+    """The Secrets and Harvester VirtualMachineImages of a file as plain JSON (so that lint.run.cache.Facts can
+    remember them): ["Secret", namespace, name, values, undecodable] or ["VirtualMachineImage", namespace, name,
+    {displayName, url}]."""
     try:
         data = item.read()
     except OSError:
         return []
-    loaded = load_file(item.display, data, limits=limits, interest=SECRET_INTEREST)
-    return [[s.namespace, s.name, s.values, list(s.undecodable)]
-            for s in map(secret_data, loaded.objects) if s is not None]
+    loaded = load_file(item.display, data, limits=limits, interest=SECRET_INTEREST | IMAGE_INTEREST)
+    records: list[list[Any]] = []
+    for obj in loaded.objects:
+        secret = secret_data(obj)
+        if secret is not None:
+            records.append(["Secret", secret.namespace, secret.name, secret.values, list(secret.undecodable)])
+        elif (image := image_data(obj)) is not None:
+            records.append([IMAGE_KIND, obj.namespace, obj.name, image])
+    return records
 
 
 def _targets(loaded: LoadedFile, scope: str) -> list[LoadedFile | Workload | KubeObject]:
