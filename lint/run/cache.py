@@ -163,6 +163,7 @@ def run_key(rules: list[Any], settings: Any, options: Any, index: RunIndex) -> s
         "suppressions": options.inline_suppressions,
         "secrets": secrets,
         "kustomize": index.kustomize.fingerprint(),  # namespaces that kustomizations give files
+        "live": index.live.fingerprint(),  # exported VMIs and launcher pods, which other files' rules read
     }
     return hashlib.sha256(json.dumps(material, sort_keys=True, default=str).encode()).hexdigest()
 

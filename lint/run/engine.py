@@ -24,6 +24,7 @@ from lint.kubevirt.index import (
     is_velero_object,
     secret_data,
 )
+from lint.kubevirt.live import LIVE_HINT, LIVE_INTEREST, PHASE_HINT, add_facts, facts_of, settings_from_export
 from lint.run.discovery import InputFile
 from lint.run.suppressions import SUPPRESSION_INTEREST, Directive, directives, suppressed, unused
 from lint.target.settings import Settings
@@ -71,6 +72,7 @@ class RunResult:
     baseline_fixed: int = 0  # baseline entries that no finding matches any more
     fixed: int = 0  # findings fixed by --fix before this report
     seconds: float = 0.0
+    notes: list[str] = field(default_factory=list)  # what the run assumed from its input (the export's KubeVirt)
 
     def count(self, severity: Severity) -> int:
         return sum(1 for finding in self.findings if finding.severity == severity)
@@ -141,8 +143,11 @@ def run(
         from lint.run.cache import Facts
 
         facts = Facts.open(cache_dir, options.limits)
-    index = (RunIndex(secrets=dict(secrets.secrets), kustomize=secrets.kustomize) if secrets is not None
-             else secrets_index(inputs, options.limits, facts, digests, jobs))
+    index = (RunIndex(secrets=dict(secrets.secrets), kustomize=secrets.kustomize, live=secrets.live)
+             if secrets is not None else secrets_index(inputs, options.limits, facts, digests, jobs))
+    settings, note = settings_from_export(settings, index.live)  # an export's launchers name the KubeVirt
+    if note:
+        result.notes.append(note)
     cache = None
     if cache_dir is not None and facts is not None:
         from lint.run.cache import Cache, run_key
@@ -377,6 +382,7 @@ def secrets_index(
     if facts is not None:
         index.kustomize.memo = facts.memo
     secret_files: list[tuple[InputFile, str]] = []  # in input order: of two Secrets with one name, the last wins
+    live_files: list[tuple[InputFile, str]] = []
     for item in inputs:
         try:
             data = item.read()
@@ -389,6 +395,8 @@ def secrets_index(
         # a substring search first: the pattern is slower; a template is not read
         if b"Secret" in data and SECRET_HINT.search(data) and not item.helm_template:
             secret_files.append((item, content))
+        if LIVE_HINT.search(data) and PHASE_HINT.search(data) and not item.helm_template:
+            live_files.append((item, content))  # exported VMIs and launcher pods, which other files' rules read
     index.kustomize.memo = None  # the index goes to worker processes; the memo stays here
     unknown = [item for item, content in secret_files if facts is None or not facts.known("secrets", content)]
     parsed = dict(zip((item.display for item in unknown), _map(partial(_secrets_in, limits=limits), unknown, jobs)))
@@ -397,7 +405,22 @@ def secrets_index(
                  else parsed[item.display])
         for namespace, name, values, undecodable in found:
             index.add_secret_data(SecretData(namespace, name, values, tuple(undecodable)))
+    unknown = [item for item, content in live_files if facts is None or not facts.known("live", content)]
+    parsed = dict(zip((item.display for item in unknown), _map(partial(_live_in, limits=limits), unknown, jobs)))
+    for item, content in live_files:
+        found = (facts.recall("live", content, lambda: parsed[item.display]) if facts is not None
+                 else parsed[item.display])
+        add_facts(index.live, found, item.display)
     return index
+
+
+def _live_in(item: InputFile, limits: Limits) -> list[list[Any]]:
+    """The exported VMIs and launcher pods of a file as plain JSON (lint.kubevirt.live)."""
+    try:
+        data = item.read()
+    except OSError:
+        return []
+    return facts_of(load_file(item.display, data, limits=limits, interest=LIVE_INTEREST).objects, item.display)
 
 
 def _secrets_in(item: InputFile, limits: Limits) -> list[list[Any]]:
@@ -415,7 +438,7 @@ def _targets(loaded: LoadedFile, scope: str) -> list[LoadedFile | Workload | Kub
     if scope == "file":
         return [loaded]
     if scope == "workload":
-        return list(loaded.workloads)
+        return [*loaded.workloads, *loaded.launcher_pods]
     if scope == "suppression":
         return []  # the engine reports unused suppressions itself, once every finding of the file is known
     return [obj for obj in loaded.objects if is_velero_object(obj)]
@@ -435,7 +458,7 @@ def _lint(
         for target in _targets(loaded, scope):
             # target by target, all its rules together: what one rule parses, the next finds in the caches
             for item in active:
-                if item.spec.scope != scope:
+                if item.spec.scope != scope or (isinstance(target, Workload) and not target.spec.judged_by(item.rule.code)):
                     continue
                 ctx = CheckContext(loaded, settings, item.rule.params, index)
                 try:
