@@ -196,8 +196,9 @@ class Workload:
     @property
     def name_source(self) -> str:
         """Where `name` comes from, as a message says it."""
-        return f"the {self.kind}'s {'.'.join(self.spec.name_path[:-1])} {self.spec.name_path[-1]}" \
-            if self.spec.name_path != ("metadata", "name") else f"the {self.kind}'s metadata.name"
+        if self.spec.name_path == ("metadata", "name"):
+            return f"the {self.kind}'s metadata.name"
+        return f"the {self.kind}'s {self.spec.name_path[-1]} annotation"
 
     @property
     def is_launcher_pod(self) -> bool:

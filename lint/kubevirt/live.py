@@ -102,6 +102,14 @@ def conditions(obj: KubeObject) -> Iterator[Condition]:
                             _text(item.get("message")), probe if probe not in ("", "null", "~") else None, item, kind)
 
 
+def conditions_readable(obj: KubeObject) -> bool:
+    """Whether `status.conditions` is a list or absent (KubeVirt omits an empty one); null, a string or a mapping
+    say nothing either way, so no rule reads an absent condition into them."""
+    found = mapping_at(obj.node, ("status",))
+    entry = found.entry("conditions") if found is not None else None
+    return entry is None or isinstance(entry[1], Sequence)
+
+
 def condition(obj: KubeObject, kind: str) -> Condition | None:
     """The last condition of that type (the API keeps one per type)."""
     found = None
@@ -165,6 +173,7 @@ class VMIState:
     path: str
     phase: str | None = None
     agent: bool = False  # AgentConnected is present with status "True"
+    readable: bool = True  # status.conditions is a list or absent: a missing condition means it is not set
     probe: str | None = None  # its lastProbeTime
     unsupported: str | None = None  # AgentVersionNotSupported's reason ("" without one)
     paused: str | None = None  # the Paused condition's reason ("" without one)
@@ -215,6 +224,7 @@ def vmi_state(obj: KubeObject, path: str) -> VMIState | None:
         path=path,
         phase=phase.value if phase else None,
         agent=connected is not None and connected.true,
+        readable=conditions_readable(obj),
         probe=connected.probe if connected is not None and connected.true else None,
         unsupported=(unsupported.reason or "") if unsupported is not None and unsupported.true else None,
         paused=(paused.reason or "") if paused is not None and paused.true else None,
