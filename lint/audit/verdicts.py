@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from lint.checks import CheckContext
@@ -27,6 +27,7 @@ from lint.core.catalogue import Rule
 from lint.core.findings import Finding, Severity
 from lint.kube.loading import load_file
 from lint.kube.objects import Workload
+from lint.kube.redaction import scrub
 from lint.kubevirt.injection import SKIP_HOOKS_KEY, hook_state
 from lint.run.discovery import InputFile
 from lint.run.engine import RunOptions, RunResult, bind, interest_of, run, secrets_index
@@ -133,6 +134,9 @@ def build(inputs: Sequence[InputFile], rules: Sequence[Rule], settings: Settings
         report.other.extend(f for f in findings if id(f) not in owner)
     for rest in by_path.values():
         report.other.extend(rest)
+    values = [value for secret in index.secrets.values() for value in secret.values.values()]
+    if values:  # a reason quoting a whole Secret value (decoded cloud-init) must not print it
+        report.vms = [replace(vm, reason=scrub(vm.reason, values) or "") for vm in report.vms]
     return report
 
 

@@ -15,6 +15,7 @@ from lint.core.catalogue import Catalogue, Rule, builtin_catalogue
 from lint.core.findings import Finding, Hit, Severity
 from lint.kube.loading import LoadedFile, load_file
 from lint.kube.objects import SECRET_INTEREST, WORKLOAD_INTEREST, KubeObject, Workload
+from lint.kube.redaction import overlaps, placeholder, redact_text, scrub, secret_ranges, unbuilt_secret
 from lint.kubevirt.index import (
     SECRET_HINT,
     VELERO_INTEREST,
@@ -452,8 +453,9 @@ def _lint(
     index: RunIndex | None,
     errors: list[str],
 ) -> list[Finding]:
-    findings = []
+    findings: list[Finding] = []
     active = [item for item in bound if item.spec.scope in scopes]
+    secrets = secret_ranges(loaded.objects)  # Secret values of this file, never printed
     for scope in scopes:
         for target in _targets(loaded, scope):
             # target by target, all its rules together: what one rule parses, the next finds in the caches
@@ -467,16 +469,32 @@ def _lint(
                     errors.append(f"internal error in {item.rule.code} on {loaded.path}: {type(err).__name__}: {err}")
                     continue
                 obj = target.obj if isinstance(target, Workload) else target if isinstance(target, KubeObject) else None
-                findings.extend(_finding(loaded, item.rule, hit, obj) for hit in hits)
+                findings.extend(_finding(loaded, item.rule, hit, obj, secrets) for hit in hits)
+    if findings and index is not None and index.secrets:
+        values = [value for secret in index.secrets.values() for value in secret.values.values()]
+        findings = [replace(f, message=scrub(f.message, values) or "", hint=scrub(f.hint, values)) for f in findings]
     return findings
 
 
-def _finding(loaded: LoadedFile, rule: Rule, hit: Hit, obj: KubeObject | None) -> Finding:
+def _finding(loaded: LoadedFile, rule: Rule, hit: Hit, obj: KubeObject | None,
+             secrets: list[tuple[int, int, int]] = ()) -> Finding:  # type: ignore[assignment]
     obj = obj or loaded.object_at(hit.span.start)
     span = hit.span
     end_line, end_column = span.end_line, span.end_column
     if (end_line, end_column) <= (span.line, span.column):
         end_line, end_column = span.line, span.column + 1
+    source_line = loaded.source.line_text(span.line) if loaded.source else ""
+    excerpt = loaded.source.text[span.start : min(span.end, span.start + 500)] if loaded.source else ""
+    if loaded.source and (secrets or obj is None and loaded.documents):  # Secret values are never printed
+        if obj is None and unbuilt_secret(loaded.source, loaded.documents, span.start):
+            source_line, excerpt = "", placeholder(len(excerpt.encode()))  # its line is not shown at all
+        else:
+            redacted = redact_text(loaded.source, span.line, source_line, secrets)
+            if redacted != source_line:  # a caret after a replaced value would point at the wrong column: no line
+                keep = redacted[: span.column - 1] == source_line[: span.column - 1]
+                source_line = redacted if keep else ""
+            inside = overlaps(span.start, span.end, secrets)
+            excerpt = placeholder(inside[2]) if inside else excerpt
     return Finding(
         path=loaded.path,
         line=span.line,
@@ -491,7 +509,7 @@ def _finding(loaded: LoadedFile, rule: Rule, hit: Hit, obj: KubeObject | None) -
         kind=obj.kind if obj else None,
         name=obj.name if obj else None,
         namespace=obj.namespace if obj else None,
-        source_line=loaded.source.line_text(span.line) if loaded.source else "",
-        excerpt=loaded.source.text[span.start : min(span.end, span.start + 500)] if loaded.source else "",
+        source_line=source_line,
+        excerpt=excerpt,
         fix=hit.fix,
     )
