@@ -238,14 +238,15 @@ def test_hooks_succeeded_over_guests_without_agent_or_paused() -> None:
     findings = lint_text(text, select=("VM605",), kubevirt="1.6.0")
     assert where(findings) == [("VM605", 52, 21)]
     assert findings[0].message == (
-        "Backup velero/nightly reports hooksAttempted: 6 and no failed hook, but 2 VMIs it covers were not frozen "
-        "when this export was taken: prod/batch (paused: virt-freezer exits 0 without freezing); prod/db (no "
-        "AgentConnected: virt-freezer exits 0 without freezing if the agent never answered). \"HooksFailed: 0\" "
-        "proves nothing for them: their hooks succeed without a freeze, so their volumes are crash-consistent"
+        "Backup velero/nightly reports hooksAttempted: 6 and no failed hook, but 2 VMIs it covers were not frozen as "
+        "this export shows them: 1 running without AgentConnected (prod/db), whose virt-freezer exits 0 without "
+        "freezing when the agent never answered; 1 paused (prod/batch), whose virt-freezer exits 0 without freezing "
+        "(KubeVirt 1.6.0). \"HooksFailed: 0\" proves nothing for them: their volumes are only crash-consistent"
     )
     # before 1.6.0 a paused guest fails its hook, so hooksFailed: 0 says it was not paused then: only db is named
     (before,) = lint_text(text, select=("VM605",), kubevirt="1.5.0")
-    assert "1 VMI it covers was not frozen when this export was taken: prod/db (no AgentConnected" in before.message
+    assert "but 1 VMI it covers was not frozen as this export shows them: 1 running without AgentConnected (prod/db)," \
+        in before.message
 
 
 @pytest.mark.parametrize(("namespaces", "status"), [

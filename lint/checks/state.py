@@ -297,24 +297,27 @@ def hook_success_unproven(obj: KubeObject, ctx: CheckContext) -> Iterator[Hit]:
     if attempted_entry is None or not attempted or failed:
         return
     live, kubevirt = _live(ctx), ctx.settings.kubevirt
-    unproven = []
+    absent, paused = [], []
     for vmi in sorted(live.vmis.values(), key=lambda v: (v.namespace or "", v.name)):
         if not vmi.running or not _covers(obj, vmi) or freeze_source_of(vmi, live, kubevirt) is None:
             continue
         if vmi.paused is not None and kubevirt.version >= PAUSED_EXITS_ZERO:
-            unproven.append(f"{_label(vmi.namespace, vmi.name)} (paused: virt-freezer exits 0 without freezing)")
+            paused.append(_label(vmi.namespace, vmi.name))
         elif vmi.paused is None and not vmi.agent and vmi.readable:
-            unproven.append(f"{_label(vmi.namespace, vmi.name)} (no AgentConnected: virt-freezer exits 0 without "
-                            "freezing if the agent never answered)")
-    if not unproven:
+            absent.append(_label(vmi.namespace, vmi.name))
+    if not absent and not paused:
         return
-    count = len(unproven)
+    count = len(absent) + len(paused)
+    groups = ([f"{len(absent)} running without AgentConnected ({', '.join(absent)}), whose virt-freezer exits 0 "
+               "without freezing when the agent never answered"] if absent else []) + (
+        [f"{len(paused)} paused ({', '.join(paused)}), whose virt-freezer exits 0 without freezing ({kubevirt})"]
+        if paused else [])
     yield Hit(
         attempted_entry[1].span,
         f"Backup {name} reports hooksAttempted: {attempted} and no failed hook, but {count} VMI"
-        f"{'s' if count != 1 else ''} it covers {'were' if count != 1 else 'was'} not frozen when this export was "
-        f"taken: {'; '.join(unproven)}. \"HooksFailed: 0\" proves nothing for them: their hooks succeed without a "
-        "freeze, so their volumes are crash-consistent",
+        f"{'s' if count != 1 else ''} it covers {'were' if count != 1 else 'was'} not frozen as this export shows "
+        f"them: {'; '.join(groups)}. \"HooksFailed: 0\" proves nothing for them: their volumes are only "
+        "crash-consistent",
         hint="start the guest agent in those guests and unpause them before the next backup; the VMI status shown "
              "is the export's, not necessarily the backup's",
     )

@@ -265,7 +265,10 @@ class LiveIndex:
     vmis: dict[tuple[str | None, str], VMIState] = field(default_factory=dict)
     pods: dict[tuple[str | None, str], list[PodState]] = field(default_factory=dict)  # by the VMI they run
 
+    _versions: list[VersionSeen] | None = field(default=None, repr=False, compare=False)
+
     def add(self, item: VMIState | PodState) -> None:
+        self._versions = None
         if isinstance(item, VMIState):
             self.vmis.setdefault((item.namespace, item.name), item)
         else:
@@ -282,6 +285,11 @@ class LiveIndex:
 
     def versions(self) -> list[VersionSeen]:
         """Every KubeVirt release the export names, first where each was seen, oldest first."""
+        if self._versions is None:
+            self._versions = self._find_versions()
+        return self._versions
+
+    def _find_versions(self) -> list[VersionSeen]:
         seen: dict[Version, VersionSeen] = {}
         for pods in self.pods.values():
             for pod in pods:

@@ -399,40 +399,41 @@ def secrets_index(
         if LIVE_HINT.search(data) and PHASE_HINT.search(data) and not item.helm_template:
             live_files.append((item, content))  # exported VMIs and launcher pods, which other files' rules read
     index.kustomize.memo = None  # the index goes to worker processes; the memo stays here
-    unknown = [item for item, content in secret_files if facts is None or not facts.known("secrets", content)]
-    parsed = dict(zip((item.display for item in unknown), _map(partial(_secrets_in, limits=limits), unknown, jobs)))
+    # a file that holds both (an export) is parsed once for both
+    wanted: dict[str, tuple[InputFile, bool, bool]] = {}
+    for kind, files in (("secrets", secret_files), ("live", live_files)):
+        for item, content in files:
+            if facts is None or not facts.known(kind, content):
+                _, secrets_wanted, live_wanted = wanted.get(item.display, (item, False, False))
+                wanted[item.display] = (item, secrets_wanted or kind == "secrets", live_wanted or kind == "live")
+    jobs_list = list(wanted.values())
+    parsed = dict(zip((item.display for item, _, _ in jobs_list),
+                      _map(partial(_prepass, limits=limits), jobs_list, jobs)))  # type: ignore[arg-type]
     for item, content in secret_files:
-        found = (facts.recall("secrets", content, lambda: parsed[item.display]) if facts is not None
-                 else parsed[item.display])
+        found = (facts.recall("secrets", content, lambda: parsed[item.display][0]) if facts is not None
+                 else parsed[item.display][0])
         for namespace, name, values, undecodable in found:
             index.add_secret_data(SecretData(namespace, name, values, tuple(undecodable)))
-    unknown = [item for item, content in live_files if facts is None or not facts.known("live", content)]
-    parsed = dict(zip((item.display for item in unknown), _map(partial(_live_in, limits=limits), unknown, jobs)))
     for item, content in live_files:
-        found = (facts.recall("live", content, lambda: parsed[item.display]) if facts is not None
-                 else parsed[item.display])
+        found = (facts.recall("live", content, lambda: parsed[item.display][1]) if facts is not None
+                 else parsed[item.display][1])
         add_facts(index.live, found, item.display)
     return index
 
 
-def _live_in(item: InputFile, limits: Limits) -> list[list[Any]]:
-    """The exported VMIs and launcher pods of a file as plain JSON (lint.kubevirt.live)."""
+def _prepass(job: tuple[InputFile, bool, bool], limits: Limits) -> tuple[list[list[Any]], list[list[Any]]]:
+    """A file's Secrets and its exported VMIs and launcher pods, as plain JSON (lint.run.cache.Facts remembers
+    them), from one parse of the documents that hold them."""
+    item, secrets, live = job
     try:
         data = item.read()
     except OSError:
-        return []
-    return facts_of(load_file(item.display, data, limits=limits, interest=LIVE_INTEREST).objects, item.display)
-
-
-def _secrets_in(item: InputFile, limits: Limits) -> list[list[Any]]:
-    """The Secrets of a file as plain JSON (so that lint.run.cache.Facts can remember them)."""
-    try:
-        data = item.read()
-    except OSError:
-        return []
-    loaded = load_file(item.display, data, limits=limits, interest=SECRET_INTEREST)
-    return [[s.namespace, s.name, s.values, list(s.undecodable)]
-            for s in map(secret_data, loaded.objects) if s is not None]
+        return [], []
+    interest = (SECRET_INTEREST if secrets else Interest()) | (LIVE_INTEREST if live else Interest())
+    objects = load_file(item.display, data, limits=limits, interest=interest).objects
+    found = [[s.namespace, s.name, s.values, list(s.undecodable)]
+             for s in map(secret_data, objects) if s is not None] if secrets else []
+    return found, facts_of(objects, item.display) if live else []
 
 
 def _targets(loaded: LoadedFile, scope: str) -> list[LoadedFile | Workload | KubeObject]:
