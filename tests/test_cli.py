@@ -22,6 +22,27 @@ PUBLISHED_HEADLINE = (
 
 # Every finding on examples/, in report order: (path, line, column, code).
 EXAMPLE_FINDINGS = [
+    ("examples/cluster-export.yaml", 48, 24, "VM402"),
+    ("examples/cluster-export.yaml", 103, 20, "VM402"),
+    ("examples/cluster-export.yaml", 234, 24, "VM402"),
+    ("examples/cluster-export.yaml", 289, 20, "VM402"),
+    ("examples/cluster-export.yaml", 293, 5, "VM602"),
+    ("examples/cluster-export.yaml", 409, 24, "VM402"),
+    ("examples/cluster-export.yaml", 463, 20, "VM402"),
+    ("examples/cluster-export.yaml", 477, 13, "VM604"),
+    ("examples/cluster-export.yaml", 600, 24, "VM402"),
+    ("examples/cluster-export.yaml", 655, 20, "VM402"),
+    ("examples/cluster-export.yaml", 674, 21, "VM601"),
+    ("examples/cluster-export.yaml", 787, 24, "VM402"),
+    ("examples/cluster-export.yaml", 842, 20, "VM402"),
+    ("examples/cluster-export.yaml", 974, 24, "VM402"),
+    ("examples/cluster-export.yaml", 1029, 20, "VM402"),
+    ("examples/cluster-export.yaml", 1052, 13, "VM603"),
+    ("examples/cluster-export.yaml", 1124, 38, "VM303"),
+    ("examples/cluster-export.yaml", 1183, 38, "VM303"),
+    ("examples/cluster-export.yaml", 1262, 7, "VM606"),
+    ("examples/cluster-export.yaml", 1353, 24, "VM402"),
+    ("examples/cluster-export.yaml", 1396, 23, "VM605"),
     ("examples/harvester-kb-corrected.yaml", 17, 9, "VM301"),
     ("examples/harvester-kb-corrected.yaml", 37, 24, "VM402"),
     ("examples/harvester-kb-original.yaml", 15, 9, "VM301"),
@@ -47,6 +68,10 @@ EXAMPLE_FINDINGS = [
     ("examples/vmi-copied-hooks.yaml", 10, 116, "VM203"),
     ("examples/vmi-copied-hooks.yaml", 11, 5, "VM101"),
 ]
+
+# examples/cluster-export.yaml is an export: its launcher images say which KubeVirt the whole run assumes
+EXPORT_NOTE = ("Assuming KubeVirt 1.9.0, from the launcher image of Pod prod/virt-launcher-web-x7k2p "
+               "(quay.io/kubevirt/virt-launcher:v1.9.0).")
 
 # The input, hook-value and identity rules: what these tests are about, without the freeze-pairing and
 # KubeVirt-injection rules that would add findings on the same manifests.
@@ -153,7 +178,8 @@ def test_json_report_on_examples():
     assert where(report) == sorted(where(report), key=lambda t: t[:3])
     assert where(report) == EXAMPLE_FINDINGS
     assert report["summary"] == {
-        "files": 6, "objects": 5, "workloads": 5, "findings": 24, "errors": 17, "warnings": 0, "info": 7,
+        "files": 7, "objects": 32, "workloads": 20, "findings": 45, "errors": 18, "warnings": 7, "info": 20,
+        "notes": [EXPORT_NOTE],
     }  # fmt: skip
     counts = {s: sum(f["severity"] == s for f in findings) for s in ("error", "warning", "info")}
     assert (counts["error"], counts["warning"], counts["info"]) == (
