@@ -156,6 +156,9 @@ status:
   - enabled: true
     name: rootdisk""")
         result.vms += 1
+        if kind == "no-agent":  # its cloud-init installs the agent, but the exported VMI shows none connected
+            line, column = out.find(first, "  conditions:")
+            result.anchors.append(("VM401", line, column + 2, name))
         if kind == "windows":
             line, column = out.find(first, "harvesterhci.io/os: windows")
             result.anchors.append(("VM403", line, column + len("harvesterhci.io/os: "), name))

@@ -220,7 +220,8 @@ def audit(
     else:
         counts = report.verdicts()
         typer.echo(f"vmlint audit: {len(report.vms)} VMs: {counts['frozen']} will be frozen, "
-                   f"{counts['not-frozen']} will not be frozen, {counts['unknown']} cannot tell")
+                   f"{counts['not-frozen']} will not be frozen, {counts['unknown']} cannot tell"
+                   + (f", {counts['not-running']} not running" if "not-running" in counts else ""))
     for error in report.errors:
         typer.echo(f"vmlint: error: {error}", err=True)
     raise typer.Exit(EXIT_USAGE if report.errors else EXIT_CLEAN)

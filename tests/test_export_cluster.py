@@ -57,7 +57,7 @@ def test_every_finding_of_the_export_at_its_exact_position() -> None:
         else:
             assert finding.name == name
     codes = Counter(f.code for f in result.findings)
-    assert codes == {"VM403": 38, "VM602": 9, "VM604": 8, "VM601": 4, "VM603": 5, "VM303": 4, "VM606": 3, "VM605": 1}
+    assert codes == {"VM403": 38, "VM401": 9, "VM602": 9, "VM604": 8, "VM601": 4, "VM603": 5, "VM303": 4, "VM606": 3, "VM605": 1}
     conflict = [f for f in result.findings if f.code == "VM606" and f.severity == Severity.INFO]
     assert [(f.name, f.message.split(":")[0]) for f in conflict] == [
         ("virt-launcher-vm-0001-00001", "this Pod names KubeVirt 1.8.2, but the export also names 1.8.1, which vmlint "
@@ -78,3 +78,28 @@ def test_the_same_export_as_json_gives_the_same_findings() -> None:
     assert not from_json.errors
     assert [(f.code, f.name, f.message) for f in from_json.findings] == \
         [(f.code, f.name, f.message) for f in from_yaml.findings]
+
+
+def test_the_audit_of_the_export_cannot_tell_nothing_where_the_vmi_is_present(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from lint.audit.verdicts import build
+    from lint.core.catalogue import builtin_catalogue
+    from lint.run.discovery import InputFile
+    from lint.run.engine import select_rules
+    from lint.target.settings import Settings
+
+    report = build([InputFile("cluster.yaml", None, made().text.encode())], select_rules(builtin_catalogue()),
+                   Settings())
+    assert len(report.vms) == 200  # one row per VM: the VMIs are shown on their VMs' rows
+    verdicts = {f"{vm.namespace}/{vm.name}": vm.verdict for vm in report.vms}
+    expected = {"healthy": "frozen", "windows": "frozen", "frozen": "frozen", "unsupported": "frozen",
+                "no-agent": "not-frozen", "paused": "not-frozen", "skip-drift": "not-frozen", "stopped": "not-running"}
+    assert verdicts == {vm: expected[found] for vm, found in made().roles.items()}
+    assert report.verdicts() == {"frozen": 175, "not-frozen": 19, "unknown": 0, "not-running": 6}
+    assert report.from_export() == 198  # the two skip-drift VMs are judged by their annotation alone
+    db = next(vm for vm in report.vms if vm.name == "vm-0003")
+    assert db.reason == ("KubeVirt 1.8.1 injects its virt-freezer hooks, but no guest agent runs: the export shows VMI "
+                         "ci/vm-0003 Running without the AgentConnected condition, which KubeVirt removes while no "
+                         "guest agent is connected")
+    assert [f.code for f in db.findings] == ["VM401", "VM602"]
+    assert report.target == ("KubeVirt 1.8.1 (from the launcher image of Pod prod/virt-launcher-vm-0000-00000 "
+                             "(quay.io/kubevirt/virt-launcher:v1.8.1))")

@@ -397,8 +397,8 @@ def test_github_commands_round_trip_on_examples(examples):
         }
         assert message == f.message + (f"\nhint: {f.hint}" if f.hint else "")
     first = text.splitlines()[0]
-    assert first.startswith("::notice file=examples/cluster-export.yaml,line=48,endLine=48,col=24,endColumn=36,"
-                            "title=VM402 guest-agent-unverifiable::")
+    assert first.startswith("::warning file=examples/cluster-export.yaml,line=236,endLine=236,col=5,endColumn=15,"
+                            "title=VM401 guest-agent-missing::")
 
 
 def test_github_severities_and_multi_line_spans():

@@ -410,3 +410,38 @@ def test_foreign_and_broken_objects_of_an_export_are_skipped(document: str) -> N
     result = lint_result(text, select=VM6, kubevirt="1.6.5")
     assert not result.errors
     assert {f.code for f in result.findings} <= {"VM602", "VM605"}  # only the db VMI's own finding (and a Backup's)
+
+
+# --- evidence beats inference: VM401-VM403 from the exported VMI ---------------------------------------------------
+
+VM_UNKNOWN = ("apiVersion: kubevirt.io/v1\nkind: VirtualMachine\nmetadata:\n  name: web\n  namespace: prod\nspec:\n"
+              "  template:\n    spec:\n      volumes:\n      - name: rootdisk\n        persistentVolumeClaim:\n"
+              "          claimName: web-rootdisk\n---\n")
+
+
+def test_a_connected_agent_answers_what_the_manifest_cannot() -> None:
+    assert [f.code for f in lint_text(VM_UNKNOWN, select=("VM4",))] == ["VM402"]
+    connected = VM_UNKNOWN + vmi(*conditions("AgentConnected"), "phase: Running")
+    assert lint_text(connected, select=("VM4",)) == []
+
+
+def test_a_missing_agent_is_vm401_on_the_vm_with_the_exports_words() -> None:
+    findings = lint_text(VM_UNKNOWN + vmi(*conditions("Ready"), "phase: Running"), select=("VM4",))
+    assert where(findings) == [("VM401", 4, 9)]  # the VM's name: it has no status of its own here
+    assert findings[0].message.startswith(
+        "VirtualMachine web is frozen before each backup (KubeVirt 1.9.0 injects its virt-freezer hooks), but the "
+        "export shows VMI prod/web Running without the AgentConnected condition, which KubeVirt removes while no "
+        "guest agent is connected: virt-freezer finds no guest agent")
+
+
+def test_windows_by_guest_os_info() -> None:
+    text = VM_UNKNOWN + vmi(*conditions("AgentConnected"), "guestOSInfo:", "  id: mswindows",
+                            "  name: Microsoft Windows", "  prettyName: Windows Server 2022 Datacenter", "phase: Running")
+    findings = lint_text(text, select=("VM4",))
+    assert where(findings) == [("VM403", 4, 9), ("VM403", 21, 3)]
+    assert findings[0].message.startswith("VirtualMachine web runs Windows (Windows Server 2022 Datacenter, per the "
+                                          "export's guestOSInfo) and is frozen before each backup")
+
+
+def test_a_vmi_that_is_not_running_says_nothing_about_the_agent() -> None:
+    assert [f.code for f in lint_text(VM_UNKNOWN + vmi("phase: Scheduling"), select=("VM4",))] == ["VM402"]  # the VM; the VMI has no disk

@@ -54,8 +54,12 @@ def render(report: AuditReport) -> str:
         f"<p>{len(report.vms)} VMs in {report.files} files, assuming {e(report.target)}.</p>",
         '<p class="summary">' + "".join(
             f'<span class="{verdict}" id="count-{verdict}"><span class="verdict">{text}: {counts[verdict]}</span></span>'
-            for verdict, text in VERDICT_TEXT.items()) + "</p>",
+            for verdict, text in VERDICT_TEXT.items() if verdict in counts) + "</p>",
     ]
+    if report.evidence_note():
+        parts.append(f'<p id="evidence">{e(report.evidence_note())}</p>')
+    if "not-running" in counts:  # only exports show stopped VMs: the style of their verdict comes with them
+        parts[4] = parts[4].replace("</style>", ".not-running .verdict { color: #57606a; background: #eaeef2; }\n</style>")
     for namespace, vms in report.namespaces().items():
         parts.append(f'<section class="namespace" data-namespace="{e(namespace)}"><h2>Namespace {e(namespace)}</h2>')
         parts.append("<table><thead><tr><th>VM</th><th>kind</th><th>verdict</th><th>reason</th><th>findings</th>"

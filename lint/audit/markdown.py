@@ -26,8 +26,10 @@ def render(report: AuditReport) -> str:
         "",
         f"{len(report.vms)} VM{'s' if len(report.vms) != 1 else ''} in {report.files} "
         f"file{'s' if report.files != 1 else ''}, assuming {escape(report.target)}: "
-        + ", ".join(f"{counts[verdict]} {text}" for verdict, text in VERDICT_TEXT.items()) + ".",
+        + ", ".join(f"{counts[verdict]} {text}" for verdict, text in VERDICT_TEXT.items() if verdict in counts) + ".",
     ]
+    if report.evidence_note():
+        lines += ["", escape(report.evidence_note())]
     for namespace, vms in report.namespaces().items():
         lines += ["", f"## Namespace {escape(namespace)}", "",
                   "| VM | kind | verdict | reason | findings |", "|---|---|---|---|---|"]

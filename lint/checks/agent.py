@@ -10,6 +10,7 @@ user's own runs `virt-freezer --freeze`.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 
 from lint.checks import CheckContext
 from lint.checks.commands import hook_commands
@@ -19,11 +20,13 @@ from lint.guest.agent import (
     AGENT_UNIT,
     OPT_IN_ANNOTATION,
     AgentEvidence,
+    Reason,
     guest_agent_evidence,
     windows_guest,
 )
 from lint.kube.objects import Workload
 from lint.kubevirt.injection import hook_state
+from lint.kubevirt.live import export_evidence
 from lint.target.versions import Version
 from lint.velero.command import freezer_calls
 
@@ -58,9 +61,25 @@ def _params(ctx: CheckContext, key: str) -> tuple[str, ...]:
 
 
 def evidence(workload: Workload, ctx: CheckContext) -> AgentEvidence:
-    """The evidence for one workload, as every VM4 check sees it (computed once per workload and settings)."""
-    return workload.once(("evidence", id(ctx.settings)), lambda: guest_agent_evidence(
-        workload, ctx.file, ctx.index, ctx.settings.namespace, _params(ctx, "agent_images"), _params(ctx, "agent_os")))
+    """The evidence for one workload, as every VM4 check sees it (computed once per workload and settings): the
+    manifest's, with the verdict of the run's exported VMI where there is one (lint.kubevirt.live)."""
+    return workload.once(("evidence", id(ctx.settings)), lambda: _with_export(workload, ctx, guest_agent_evidence(
+        workload, ctx.file, ctx.index, ctx.settings.namespace, _params(ctx, "agent_images"), _params(ctx, "agent_os"))))
+
+
+def _with_export(workload: Workload, ctx: CheckContext, manifest: AgentEvidence) -> AgentEvidence:
+    """Evidence beats inference: an exported VMI's AgentConnected condition settles the verdict."""
+    found = export_evidence(workload, ctx.index.live, ctx.settings.namespace) if ctx.index is not None else None
+    if found is None or found.connected is None:
+        return manifest
+    windows = manifest.windows or (Reason(found.windows, found.span, "export") if found.windows else None)
+    return replace(manifest, verdict="present" if found.connected else "absent",
+                   reasons=(Reason(found.text, found.span, "export"),), windows=windows)
+
+
+def _windows(workload: Workload, ctx: CheckContext) -> Reason | None:
+    """A Windows guest, by its manifest or by the guestOSInfo of its exported VMI."""
+    return windows_guest(workload) or evidence(workload, ctx).windows
 
 
 def _consequence(ctx: CheckContext, lead: str = "virt-freezer finds no guest agent, ") -> str:
@@ -80,14 +99,14 @@ def _subject(workload: Workload) -> str:
 
 def guest_agent_missing(workload: Workload, ctx: CheckContext) -> Iterator[Hit]:
     """VM401: the guest is frozen, and its readable cloud-init neither installs nor enables the agent."""
-    if windows_guest(workload) is not None:
+    if _windows(workload, ctx) is not None:
         return  # VM403: Windows gets QEMU-GA from virtio-win or VMDP, not cloud-init
     source = freeze_source(workload, ctx)
     if source is None:
         return
     found = evidence(workload, ctx)
-    if found.verdict != "absent":
-        return
+    if found.verdict != "absent" or (found.reasons[0].source == "export" and workload.kind != "VirtualMachine"):
+        return  # an exported VMI without its agent is VM602's
     reason = found.reasons[0]
     if found.disabled is not None:
         message = f"{reason.text}, so no guest agent runs ({source}): {_consequence(ctx)}"
@@ -100,7 +119,7 @@ def guest_agent_missing(workload: Workload, ctx: CheckContext) -> Iterator[Hit]:
 
 def guest_agent_unverifiable(workload: Workload, ctx: CheckContext) -> Iterator[Hit]:
     """VM402: the guest is frozen and vmlint cannot tell whether an agent answers."""
-    if windows_guest(workload) is not None:
+    if _windows(workload, ctx) is not None:
         return
     source = freeze_source(workload, ctx)
     if source is None:
@@ -121,7 +140,7 @@ def guest_agent_unverifiable(workload: Workload, ctx: CheckContext) -> Iterator[
 
 def windows_vss(workload: Workload, ctx: CheckContext) -> Iterator[Hit]:
     """VM403: a frozen Windows guest needs QEMU-GA and VSS, and VSS holds a freeze for about 10 seconds."""
-    windows = windows_guest(workload)
+    windows = _windows(workload, ctx)
     if windows is None:
         return
     source = freeze_source(workload, ctx)

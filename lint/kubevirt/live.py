@@ -31,7 +31,7 @@ from lint.kube.objects import DOMAIN_ANNOTATION, KubeObject, Workload, is_launch
 from lint.target.settings import Settings
 from lint.target.versions import KubeVirt, Version
 from lint.text.interest import Interest
-from lint.text.nodes import Mapping, Node, Scalar, Sequence
+from lint.text.nodes import Mapping, Node, Scalar, Sequence, Span
 
 AGENT_CONNECTED = "AgentConnected"
 AGENT_UNSUPPORTED = "AgentVersionNotSupported"
@@ -394,3 +394,72 @@ def vmi_for(workload: Workload, live: LiveIndex, default_namespace: str | None =
     name = workload.name.value if workload.name else None
     namespace = workload.namespace.value if workload.namespace else default_namespace
     return live.vmi(namespace, name)
+
+
+@dataclass(frozen=True)
+class ExportEvidence:
+    """What an exported VMI says about the guest agent of a VM or VMI (cluster-state-facts §1, §3)."""
+
+    vmi: VMIState
+    connected: bool | None  # None where the export cannot say (not running, unreadable conditions)
+    text: str  # the clause a message or an audit reason uses
+    span: Span  # in the workload's own file
+    windows: str | None = None  # "Windows Server 2019 Datacenter (guestOSInfo id: mswindows)"
+    guest: str | None = None  # "Ubuntu 22.04 (guestOSInfo)" for a Linux guest
+
+
+def guest_os(vmi: VMIState) -> str | None:
+    """The guest's OS as guestOSInfo names it: prettyName, else name and versionId."""
+    os_info = vmi.os
+    if not os_info:
+        return None
+    name = os_info.get("prettyName") or " ".join(filter(None, (os_info.get("name") or os_info.get("id"),
+                                                                 os_info.get("versionId"))))
+    return f"{name}, per the export's guestOSInfo" if name else None
+
+
+def _anchor(workload: Workload) -> Span:
+    """Where export evidence stands in the workload's own file: its status, else its name."""
+    status = mapping_at(workload.obj.node, ("status",))
+    for key in ("conditions", "printableStatus"):
+        entry = status.entry(key) if status is not None else None
+        if entry is not None:
+            return entry[0].span
+    entry = workload.obj.node.entry("status")
+    if entry is not None:
+        return entry[0].span
+    return workload.name.span if workload.name is not None else workload.obj.node.span
+
+
+def export_evidence(workload: Workload, live: LiveIndex, default_namespace: str | None = None) -> ExportEvidence | None:
+    """The guest-agent evidence the run's export gives for this VM or VMI, or None where it has none."""
+    vmi = vmi_for(workload, live, default_namespace)
+    if vmi is None:
+        return None
+    windows = guest_os(vmi) if vmi.os.get("id") == "mswindows" or "windows" in vmi.os.get("name", "").lower() \
+        else None
+    guest = None if windows else guest_os(vmi)
+    where = f"VMI {vmi.namespace}/{vmi.name}" if vmi.namespace else f"VMI {vmi.name}"
+    if not vmi.running or not vmi.readable:
+        return ExportEvidence(vmi, None, f"the export shows {where} in phase {vmi.phase or 'unknown'}",
+                              _anchor(workload), windows, guest)
+    on = f", on {guest or windows}" if guest or windows else ""
+    if vmi.agent:
+        probed = f", last probed {vmi.probe}" if vmi.probe else ""
+        return ExportEvidence(vmi, True, f"the export shows {where} with the AgentConnected condition{probed}{on}",
+                              _anchor(workload), windows, guest)
+    return ExportEvidence(vmi, False, f"the export shows {where} Running without the AgentConnected condition, which "
+                          "KubeVirt removes while no guest agent is connected", _anchor(workload), windows, guest)
+
+
+def stopped_without_vmi(workload: Workload, live: LiveIndex, default_namespace: str | None = None) -> Scalar | None:
+    """A VirtualMachine whose export says Stopped and whose run holds no VMI: its printableStatus."""
+    if workload.kind != "VirtualMachine":
+        return None
+    found = mapping_at(workload.obj.node, ("status",))
+    printable = found.get("printableStatus") if found is not None else None
+    if not isinstance(printable, Scalar) or printable.value != "Stopped":
+        return None
+    name = workload.name.value if workload.name else None
+    namespace = workload.namespace.value if workload.namespace else default_namespace
+    return None if live.vmi(namespace, name) is not None else printable
