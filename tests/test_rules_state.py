@@ -81,8 +81,8 @@ def test_frozen_vmi_is_an_error_with_the_thaw_command_of_its_launcher_pod() -> N
         "VMI prod/web reports fsFreezeStatus: frozen: a freeze was requested and not undone, so the guest's writes "
         "are blocked until the post hook runs virt-freezer --unfreeze, someone calls unfreeze, or virt-freezer's "
         "safety thaw fires 300 s after the freeze (--unfreezeTimeoutSeconds, which KubeVirt's hook does not pass); "
-        "Velero 1.15 and later skip the post hook of a pod whose pre hook failed. The field says a freeze was "
-        "requested, not what the filesystem does"
+        "a pre hook with on-error: Fail that fails makes Velero 1.15 and later skip that pod's post hook. The field "
+        "says a freeze was requested, not what the filesystem does"
     )
     assert found.hint == ("if no backup is running, thaw it: kubectl exec -n prod virt-launcher-web-abcde -c compute "
                           "-- /usr/bin/virt-freezer --unfreeze --name web --namespace prod")

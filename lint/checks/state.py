@@ -130,8 +130,8 @@ def guest_left_frozen(workload: Workload, ctx: CheckContext) -> Iterator[Hit]:
         f"VMI {_label(vmi.namespace, vmi.name)} reports fsFreezeStatus: frozen: a freeze was requested and not "
         "undone, so the guest's writes are blocked until the post hook runs virt-freezer --unfreeze, someone calls "
         f"unfreeze, or virt-freezer's safety thaw fires {UNFREEZE_TIMEOUT_SECONDS} s after the freeze "
-        "(--unfreezeTimeoutSeconds, which KubeVirt's hook does not pass); Velero 1.15 and later skip the post hook "
-        f"of a pod whose pre hook failed. {stale}",
+        "(--unfreezeTimeoutSeconds, which KubeVirt's hook does not pass); a pre hook with on-error: Fail that fails "
+        f"makes Velero 1.15 and later skip that pod's post hook. {stale}",
         hint=f"if no backup is running, thaw it: {_thaw_command(vmi, _live(ctx))}",
     )
 
