@@ -220,9 +220,10 @@ def audit(
         typer.echo(summary, nl=False)
     else:
         counts = report.verdicts()
-        fails = f", {counts['freeze-fails']} freeze will fail" if counts["freeze-fails"] else ""
+        fails = f", {counts['freeze-fails']} freeze will fail" if "freeze-fails" in counts else ""
         typer.echo(f"vmlint audit: {len(report.vms)} VMs: {counts['frozen']} will be frozen, "
-                   f"{counts['not-frozen']} will not be frozen, {counts['unknown']} cannot tell{fails}")
+                   f"{counts['not-frozen']} will not be frozen, {counts['unknown']} cannot tell{fails}"
+                   + (f", {counts['not-running']} not running" if "not-running" in counts else ""))
     for error in report.errors:
         typer.echo(f"vmlint: error: {error}", err=True)
     raise typer.Exit(EXIT_USAGE if report.errors else EXIT_CLEAN)

@@ -21,7 +21,7 @@ def lint_result(text: str | bytes, select: tuple[str, ...] = (), namespace: str 
     rules = select_rules(builtin_catalogue(), select)
     settings = Settings(namespace=namespace)
     if kubevirt is not None:
-        settings = replace(settings, kubevirt=KubeVirt(parse_version(kubevirt)))
+        settings = replace(settings, kubevirt=KubeVirt(parse_version(kubevirt)), kubevirt_source="given")
     return run([InputFile(path, None, data)], rules, settings)
 
 

@@ -22,6 +22,20 @@ PUBLISHED_HEADLINE = (
 
 # Every finding on examples/, in report order: (path, line, column, code).
 EXAMPLE_FINDINGS = [
+    ("examples/cluster-export.yaml", 236, 5, "VM401"),
+    ("examples/cluster-export.yaml", 293, 5, "VM602"),
+    ("examples/cluster-export.yaml", 477, 13, "VM604"),
+    ("examples/cluster-export.yaml", 674, 21, "VM601"),
+    ("examples/cluster-export.yaml", 789, 5, "VM403"),
+    ("examples/cluster-export.yaml", 846, 5, "VM403"),
+    ("examples/cluster-export.yaml", 976, 5, "VM406"),  # the guestOSInfo says SLE Micro 5.5: /.snapshots
+    ("examples/cluster-export.yaml", 1033, 5, "VM406"),
+    ("examples/cluster-export.yaml", 1052, 13, "VM603"),
+    ("examples/cluster-export.yaml", 1124, 38, "VM303"),
+    ("examples/cluster-export.yaml", 1183, 38, "VM303"),
+    ("examples/cluster-export.yaml", 1262, 7, "VM606"),
+    ("examples/cluster-export.yaml", 1353, 24, "VM402"),
+    ("examples/cluster-export.yaml", 1396, 23, "VM605"),
     ("examples/harvester-kb-corrected.yaml", 17, 9, "VM301"),
     ("examples/harvester-kb-corrected.yaml", 37, 24, "VM402"),
     ("examples/harvester-kb-original.yaml", 15, 9, "VM301"),
@@ -47,6 +61,10 @@ EXAMPLE_FINDINGS = [
     ("examples/vmi-copied-hooks.yaml", 10, 116, "VM203"),
     ("examples/vmi-copied-hooks.yaml", 11, 5, "VM101"),
 ]
+
+# examples/cluster-export.yaml is an export: its launcher images say which KubeVirt the whole run assumes
+EXPORT_NOTE = ("Assuming KubeVirt 1.9.0, from the launcher image of Pod prod/virt-launcher-web-x7k2p "
+               "(quay.io/kubevirt/virt-launcher:v1.9.0).")
 
 # The input, hook-value and identity rules: what these tests are about, without the freeze-pairing and
 # KubeVirt-injection rules that would add findings on the same manifests.
@@ -153,7 +171,8 @@ def test_json_report_on_examples():
     assert where(report) == sorted(where(report), key=lambda t: t[:3])
     assert where(report) == EXAMPLE_FINDINGS
     assert report["summary"] == {
-        "files": 6, "objects": 5, "workloads": 5, "findings": 24, "errors": 17, "warnings": 0, "info": 7, "internal_errors": 0,
+        "files": 7, "objects": 32, "workloads": 20, "findings": 38, "errors": 18, "warnings": 10, "info": 10, "internal_errors": 0,
+        "notes": [EXPORT_NOTE],
     }  # fmt: skip
     counts = {s: sum(f["severity"] == s for f in findings) for s in ("error", "warning", "info")}
     assert (counts["error"], counts["warning"], counts["info"]) == (

@@ -171,7 +171,7 @@ def test_pre_pass_defects_are_vm009_on_their_file(monkeypatch: pytest.MonkeyPatc
     assert codes(result.findings) == [
         ("secret.yaml", "VM009", 1, 1), ("vm0.yaml", "VM102", 10, 80), ("vm1.yaml", "VM102", 10, 80),
         ("vm2.yaml", "VM009", 1, 1), ("vm2.yaml", "VM102", 10, 80)]
-    assert "while indexing its Secrets (ValueError raised at" in result.findings[0].message
+    assert "while indexing its Secrets and exported state (ValueError raised at" in result.findings[0].message
     assert "while reading it as a kustomization (RecursionError raised at" in result.findings[3].message
     assert result.failed_files() == 2
 

@@ -104,8 +104,8 @@ def test_a_warm_run_parses_no_secret_or_kustomization_again(tmp_path, monkeypatc
     cold = check()
     assert any(entry.endswith("vm.yaml:VM401") for entry in cold)  # the Secret (in namespace prod) was read
     calls: list[str] = []
-    real_secrets, real_parsed = lint.run.engine._secrets_in, lint.kube.kustomize._parsed
-    monkeypatch.setattr(lint.run.engine, "_secrets_in", lambda *a, **k: calls.append("secrets") or real_secrets(*a, **k))
+    real_secrets, real_parsed = lint.run.engine._prepass, lint.kube.kustomize._parsed  # Secrets (and exports)
+    monkeypatch.setattr(lint.run.engine, "_prepass", lambda *a, **k: calls.append("secrets") or real_secrets(*a, **k))
     monkeypatch.setattr(lint.kube.kustomize, "_parsed", lambda *a: calls.append("kustomization") or real_parsed(*a))
     assert check() == cold and calls == []
     secret.write_text(secret.read_text().replace("bootcmd: [echo]", "packages: [qemu-guest-agent]"))
@@ -127,3 +127,26 @@ def test_the_cache_directory_stays_out_of_git_status_and_backups(tmp_path) -> No
     status = subprocess.run(["git", "status", "--porcelain", "--untracked-files=all"], cwd=repo, capture_output=True,
                             text=True, check=True).stdout
     assert status == "?? vm.yaml\n"
+
+
+def test_a_warm_cache_follows_an_export_in_another_file(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A VMI's findings depend on its launcher pod in another file: changing the pod must invalidate them."""
+    vmi = ("apiVersion: kubevirt.io/v1\nkind: VirtualMachineInstance\nmetadata:\n  name: web\n  namespace: prod\n"
+           "spec: {}\nstatus:\n  phase: Running\n")
+    pod = ("apiVersion: v1\nkind: Pod\nmetadata:\n  name: virt-launcher-web-x\n  namespace: prod\n  annotations:\n"
+           "    kubevirt.io/domain: web\n{hooks}  labels:\n    kubevirt.io: virt-launcher\nstatus:\n  phase: Running\n")
+    freeze = ('    pre.hook.backup.velero.io/command: \'["/usr/bin/virt-freezer", "--freeze", "--name", "web", '
+              '"--namespace", "prod"]\'\n')
+    (tmp_path / "vmi.yaml").write_text(vmi)
+    (tmp_path / "pod.yaml").write_text(pod.format(hooks=freeze))
+    cache = tmp_path / "cache"
+    rules = select_rules(builtin_catalogue(), ["VM602"])
+
+    def check() -> list[str]:
+        inputs = list(discover([str(tmp_path / "vmi.yaml"), str(tmp_path / "pod.yaml")]))
+        return [f"{f.path}:{f.code}" for f in run(inputs, rules, Settings(), cache_dir=cache).findings]
+
+    assert check() == [f"{tmp_path / 'vmi.yaml'}:VM602"]
+    assert check() == [f"{tmp_path / 'vmi.yaml'}:VM602"]  # warm
+    (tmp_path / "pod.yaml").write_text(pod.format(hooks=""))  # the pod lost its hooks: nothing freezes the guest
+    assert check() == []

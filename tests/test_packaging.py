@@ -78,8 +78,9 @@ def test_installed_wheel_ships_and_uses_its_catalogue(tmp_path):
     text = _run([vmlint, "check", EXAMPLES], cwd=tmp_path)
     assert text.returncode == 1, text.stderr
     assert f"{EXAMPLES}/harvester-kb-published.yaml:15:137: VM001 [error] invalid YAML" in text.stdout
-    summary = run_cli("check", EXAMPLES, cwd=tmp_path).stdout.rstrip("\n").rsplit("\n", 1)[-1]
-    assert summary.startswith("Found ") and text.stdout.rstrip("\n").endswith(summary)
+    summary = run_cli("check", EXAMPLES, cwd=tmp_path).stdout.rstrip("\n").rsplit("\n", 2)[-2:]
+    assert summary[0].startswith("Found ") and text.stdout.rstrip("\n").endswith("\n".join(summary))
+    assert summary[1].startswith("Assuming KubeVirt 1.9.0, from the launcher image of Pod")  # the example export
 
     installed = _run([vmlint, "check", "--format", "json", EXAMPLES], cwd=tmp_path)
     assert installed.returncode == 1 and installed.stderr == ""

@@ -144,7 +144,10 @@ def test_sarif_run_driver_and_invocation(examples):
     assert document["version"] == "2.1.0"
     (run_data,) = document["runs"]
     assert run_data["columnKind"] == "unicodeCodePoints"
-    assert run_data["invocations"] == [{"executionSuccessful": True}]
+    # the examples hold a cluster export, whose launcher images say which KubeVirt the run assumes: a note
+    assert run_data["invocations"] == [{"executionSuccessful": True, "toolExecutionNotifications": [
+        {"level": "note", "message": {"text": examples.notes[0]}}]}]
+    assert examples.notes[0].startswith("Assuming KubeVirt 1.9.0, from the launcher image of Pod ")
     driver = run_data["tool"]["driver"]
     from lint import __version__
 
@@ -394,8 +397,8 @@ def test_github_commands_round_trip_on_examples(examples):
         }
         assert message == f.message + (f"\nhint: {f.hint}" if f.hint else "")
     first = text.splitlines()[0]
-    assert first.startswith("::notice file=examples/harvester-kb-corrected.yaml,line=17,endLine=17,col=9,endColumn=42,"
-                            "title=VM301 hook-overridden::")
+    assert first.startswith("::warning file=examples/cluster-export.yaml,line=236,endLine=236,col=5,endColumn=15,"
+                            "title=VM401 guest-agent-missing::")
 
 
 def test_github_severities_and_multi_line_spans():

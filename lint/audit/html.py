@@ -50,13 +50,17 @@ def render(report: AuditReport) -> str:
         '<html lang="en"><head><meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         "<title>vmlint audit</title>",
-        f"<style>{_STYLE}{_FAILS_STYLE if counts['freeze-fails'] else ''}</style></head><body>",
+        f"<style>{_STYLE}{_FAILS_STYLE if 'freeze-fails' in counts else ''}</style></head><body>",
         "<h1>vmlint audit</h1>",
         f"<p>{len(report.vms)} VMs in {report.files} files, assuming {e(report.target)}.</p>",
         '<p class="summary">' + "".join(
             f'<span class="{verdict}" id="count-{verdict}"><span class="verdict">{text}: {counts[verdict]}</span></span>'
             for verdict, text in report.shown_verdicts().items()) + "</p>",
     ]
+    if report.evidence_note():
+        parts.append(f'<p id="evidence">{e(report.evidence_note())}</p>')
+    if "not-running" in counts:  # only exports show stopped VMs: the style of their verdict comes with them
+        parts[4] = parts[4].replace("</style>", ".not-running .verdict { color: #57606a; background: #eaeef2; }\n</style>")
     for namespace, vms in report.namespaces().items():
         parts.append(f'<section class="namespace" data-namespace="{e(namespace)}"><h2>Namespace {e(namespace)}</h2>')
         parts.append("<table><thead><tr><th>VM</th><th>kind</th><th>verdict</th><th>reason</th><th>findings</th>"

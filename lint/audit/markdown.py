@@ -28,6 +28,8 @@ def render(report: AuditReport) -> str:
         f"file{'s' if report.files != 1 else ''}, assuming {escape(report.target)}: "
         + ", ".join(f"{counts[verdict]} {text}" for verdict, text in report.shown_verdicts().items()) + ".",
     ]
+    if report.evidence_note():
+        lines += ["", escape(report.evidence_note())]
     for namespace, vms in report.namespaces().items():
         lines += ["", f"## Namespace {escape(namespace)}", "",
                   "| VM | kind | verdict | reason | findings |", "|---|---|---|---|---|"]

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from lint.checks import CheckContext
@@ -29,18 +29,22 @@ from lint.core.catalogue import Rule
 from lint.core.findings import Finding, RunResult, Severity
 from lint.kube.loading import load_file
 from lint.kube.objects import Workload
+from lint.kube.redaction import scrub
 from lint.kubevirt.injection import SKIP_HOOKS_KEY, hook_state
+from lint.kubevirt.live import PAUSED_EXITS_ZERO, is_vmi, settings_from_export, stopped_without_vmi, vmi_for
 from lint.run.discovery import InputFile
 from lint.run.engine import RunOptions, bind, interest_of, run, secrets_index
 from lint.target.settings import Settings
 
-Verdict = Literal["frozen", "not-frozen", "unknown", "freeze-fails"]
+Verdict = Literal["frozen", "not-frozen", "unknown", "freeze-fails", "not-running"]
 VERDICT_TEXT: dict[str, str] = {
     "frozen": "will be frozen",
     "not-frozen": "will not be frozen",
     "unknown": "cannot tell",
     "freeze-fails": "freeze will fail",
+    "not-running": "not running",  # an exported VM that is stopped: reports show it only where there is one
 }
+OCCASIONAL = ("freeze-fails", "not-running")  # verdicts reports show only where some VM has them
 FREEZE_FAILS = ("VM406", "VM407")  # the guest is frozen, and the freeze itself fails
 FAMILIES: dict[str, str] = {
     "VM0": "input",
@@ -49,6 +53,7 @@ FAMILIES: dict[str, str] = {
     "VM3": "KubeVirt's own hooks",
     "VM4": "guest agent",
     "VM5": "Velero objects",
+    "VM6": "live state",
     "VM9": "policies",
 }
 NO_NAMESPACE = "(no namespace)"
@@ -65,6 +70,8 @@ class VMReport:
     reason: str
     findings: tuple[Finding, ...] = ()
     breaking: tuple[Finding, ...] = ()  # the error findings that decided "will not be frozen"
+    evidence: str = "manifest"  # "export" where an exported VMI (or a stopped VM's status) decided the verdict
+    exported_vmi: bool = False  # an exported VMI, shown on its VirtualMachine's row when the run has the VM
 
     @property
     def verdict_text(self) -> str:
@@ -89,15 +96,29 @@ class AuditReport:
             grouped.setdefault(vm.namespace, []).append(vm)
         return grouped
 
+    def from_export(self) -> int:
+        """How many verdicts an export decided (0 for manifests alone, whose reports then read as before)."""
+        return sum(1 for vm in self.vms if vm.evidence == "export")
+
     def verdicts(self) -> dict[str, int]:
+        """Each verdict's count; "freeze will fail" and "not running" only where some VM has them."""
         counted = Counter(vm.verdict for vm in self.vms)
-        return {verdict: counted.get(verdict, 0) for verdict in VERDICT_TEXT}
+        return {verdict: counted.get(verdict, 0) for verdict in VERDICT_TEXT
+                if verdict not in OCCASIONAL or counted.get(verdict)}
+
+    def evidence_note(self) -> str | None:
+        """Where the verdicts' evidence came from, when an export decided any (None for manifests alone)."""
+        exported = self.from_export()
+        if not exported:
+            return None
+        return (f"Evidence: {exported} of {len(self.vms)} VMs judged by what the export shows (their VMI's "
+                "AgentConnected condition, guestOSInfo and Paused condition, or a stopped VM's status); the rest by "
+                "their manifests.")
 
     def shown_verdicts(self) -> dict[str, str]:
-        """The verdicts a report counts: "freeze will fail" only when some VM has it."""
+        """The verdicts a report counts, with their text."""
         counts = self.verdicts()
-        return {verdict: text for verdict, text in VERDICT_TEXT.items()
-                if verdict != "freeze-fails" or counts[verdict]}
+        return {verdict: text for verdict, text in VERDICT_TEXT.items() if verdict in counts}
 
     def by_code(self) -> list[tuple[str, str, int]]:
         """(code, rule name, count), by code."""
@@ -109,7 +130,7 @@ class AuditReport:
         """(family, what it covers, count) for every family, empty ones included."""
         counted = Counter(f.code[:3] for f in self.findings)
         return [(family, title, counted.get(family, 0)) for family, title in FAMILIES.items()
-                if family != "VM9" or counted.get(family)]
+                if family not in ("VM6", "VM9") or counted.get(family)]  # exports and policies: where they speak
 
 
 def build(inputs: Sequence[InputFile], rules: Sequence[Rule], settings: Settings,
@@ -117,12 +138,16 @@ def build(inputs: Sequence[InputFile], rules: Sequence[Rule], settings: Settings
     options = options or RunOptions()
     inputs = list(inputs)
     index = secrets_index(inputs, options.limits)
+    settings, note = settings_from_export(settings, index.live)  # as run() does: the export names the KubeVirt
     result: RunResult = run(inputs, rules, settings, options, secrets=index)
     by_path: dict[str, list[Finding]] = {}
     for finding in result.findings:
         by_path.setdefault(finding.path, []).append(finding)
     interest = interest_of(bind(rules), options)
-    report = AuditReport(files=result.files, target=str(settings.kubevirt), errors=list(result.errors))
+    target = str(settings.kubevirt) + (f" (from {settings.kubevirt_source[len('export: '):]})"
+                                       if settings.kubevirt_source.startswith("export: ") else "")
+    report = AuditReport(files=result.files, target=target, errors=list(result.errors))
+    launched: dict[tuple[str, str], list[Finding]] = {}  # launcher pods' findings by their VMI
     for item in inputs:
         try:
             data = item.read()
@@ -140,10 +165,42 @@ def build(inputs: Sequence[InputFile], rules: Sequence[Rule], settings: Settings
             mine = tuple(f for f in findings if owner.get(id(f)) is workload)
             ctx = CheckContext(loaded, settings, {}, index)
             report.vms.append(_vm(workload, ctx, mine))
+        for pod in loaded.launcher_pods:  # a launcher pod's findings belong to its VMI's row
+            span = pod.obj.node.span
+            mine = tuple(f for f in findings if id(f) not in owner and (span.line, 0) <= (f.line, f.column)
+                         < (span.end_line, span.end_column))
+            if mine and pod.name is not None:
+                launched.setdefault((pod.obj.namespace or NO_NAMESPACE, pod.name.value), []).extend(mine)
+                owner.update((id(f), pod) for f in mine)
         report.other.extend(f for f in findings if id(f) not in owner)
     for rest in by_path.values():
         report.other.extend(rest)
+    report.vms = _fold_exported(report.vms, launched, report.other)
+    values = [value for secret in index.secrets.values() for value in secret.values.values()]
+    if values:  # a reason quoting a whole Secret value (decoded cloud-init) must not print it
+        report.vms = [replace(vm, reason=scrub(vm.reason, values) or "") for vm in report.vms]
     return report
+
+
+def _fold_exported(vms: list[VMReport], launched: dict[tuple[str, str], list[Finding]],
+                   other: list[Finding]) -> list[VMReport]:
+    """One row per VM: an exported VMI whose VirtualMachine is in the run gives its findings (and its launcher
+    pod's) to the VM's row; a VMI alone keeps its own row."""
+    machines = {(vm.namespace, vm.name) for vm in vms if vm.kind == "VirtualMachine"}
+    extra: dict[tuple[str, str], list[Finding]] = {key: list(found) for key, found in launched.items()}
+    kept = []
+    for vm in vms:
+        if vm.exported_vmi and (vm.namespace, vm.name) in machines:
+            extra.setdefault((vm.namespace, vm.name), []).extend(vm.findings)
+        else:
+            kept.append(vm)
+    rows = []
+    for vm in kept:
+        more = extra.pop((vm.namespace, vm.name), []) if vm.kind in ("VirtualMachine", "VirtualMachineInstance") else []
+        rows.append(replace(vm, findings=tuple(sorted((*vm.findings, *more), key=Finding.sort_key))) if more else vm)
+    other.extend(f for found in extra.values() for f in found)  # launcher pods whose VMI and VM are not in the run
+    other.sort(key=Finding.sort_key)
+    return rows
 
 
 def _owner(workloads: Sequence[Workload], finding: Finding) -> Workload | None:
@@ -178,9 +235,22 @@ def _vm(workload: Workload, ctx: CheckContext, findings: tuple[Finding, ...]) ->
     namespace = (applied[0] if applied else workload.namespace.value if workload.namespace
                  else ctx.settings.namespace or NO_NAMESPACE)
     span = workload.obj.node.span
+    live = ctx.index.live if ctx.index is not None else None
+    exported = live.vmi(workload.obj.namespace, name) if live is not None and is_vmi(workload.obj) else None
     base = {"path": ctx.file.path, "line": span.line, "kind": workload.kind, "name": name, "namespace": namespace,
-            "findings": findings}
+            "findings": findings, "exported_vmi": exported is not None}
+    if live is not None and stopped_without_vmi(workload, live, ctx.settings.namespace) is not None:
+        return VMReport(verdict="not-running", reason="not running: the export shows it Stopped, with no VMI and no "
+                        "launcher pod, so Velero runs no hook for it and backs up its volumes without a freeze, "
+                        "consistent", evidence="export", **base)
+    vmi = vmi_for(workload, live, ctx.settings.namespace) if live is not None else None
     source = freeze_source(workload, ctx)
+    if source is not None and vmi is not None and vmi.paused is not None:
+        kubevirt = ctx.settings.kubevirt
+        effect = ("virt-freezer exits 0 without freezing" if kubevirt.version >= PAUSED_EXITS_ZERO
+                  else "virt-freezer exits 1, so the hooks fail and the backup ends PartiallyFailed")
+        return VMReport(verdict="not-frozen", reason=f"{source}, but the export shows VMI {vmi.namespace}/{vmi.name} "
+                        f"paused: {effect} ({kubevirt})", evidence="export", **base)
     if source is None:
         state = hook_state(workload, ctx.settings)
         if state.skip.skips:
@@ -198,6 +268,8 @@ def _vm(workload: Workload, ctx: CheckContext, findings: tuple[Finding, ...]) ->
     found = evidence(workload, ctx)
     clause = found.reasons[0].text if found.reasons else "no evidence"
     fails = next((f for f in findings if f.code in FREEZE_FAILS), None)
+    if found.reasons and found.reasons[0].source == "export":
+        base["evidence"] = "export"
     if found.verdict == "absent":
         return VMReport(verdict="not-frozen", reason=f"{source}, but no guest agent runs: {clause}", **base)
     if found.verdict == "unknown":

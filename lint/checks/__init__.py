@@ -99,6 +99,12 @@ def registry() -> dict[str, CheckSpec]:
         "backup-hook-invalid": CheckSpec("velero", "lint.checks.backups.backup_hook_invalid"),
         "backup-hook-never-runs": CheckSpec("velero", "lint.checks.backups.backup_hook_never_runs"),
         "backup-hook-shadowed": CheckSpec("velero", "lint.checks.backups.backup_hook_shadowed"),
+        "guest-left-frozen": CheckSpec("workload", "lint.checks.state.guest_left_frozen"),
+        "agent-not-connected": CheckSpec("workload", "lint.checks.state.agent_not_connected"),
+        "agent-unsupported": CheckSpec("workload", "lint.checks.state.agent_unsupported"),
+        "paused-during-backup": CheckSpec("workload", "lint.checks.state.paused_during_backup"),
+        "hook-success-unproven": CheckSpec("velero", "lint.checks.state.hook_success_unproven"),
+        "launcher-hooks-drift": CheckSpec("workload", "lint.checks.state.launcher_hooks_drift"),
         "require-explicit-on-error": CheckSpec("workload", "lint.checks.policies.require_explicit_on_error"),
         "require-namespace": CheckSpec("workload", "lint.checks.policies.require_namespace"),
         "policy": CheckSpec("file", "lint.checks.parameterised.policy_check"),  # custom rules and VM902

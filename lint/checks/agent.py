@@ -10,6 +10,7 @@ user's own runs `virt-freezer --freeze`.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 
 from lint.checks import CheckContext
 from lint.checks.commands import hook_commands
@@ -21,6 +22,7 @@ from lint.guest.verdict import guest_agent_evidence
 from lint.guest.windows import windows_guest
 from lint.kube.objects import Workload
 from lint.kubevirt.injection import hook_state
+from lint.kubevirt.live import export_evidence
 from lint.target.versions import Version
 from lint.velero.command import freezer_calls
 
@@ -55,9 +57,19 @@ def _params(ctx: CheckContext, key: str) -> tuple[str, ...]:
 
 
 def evidence(workload: Workload, ctx: CheckContext) -> AgentEvidence:
-    """The evidence for one workload, as every VM4 check sees it (computed once per workload and settings)."""
-    return workload.once(("evidence", id(ctx.settings)), lambda: guest_agent_evidence(
-        workload, ctx.file, ctx.index, ctx.settings.namespace, _params(ctx, "agent_images"), _params(ctx, "agent_os")))
+    """The evidence for one workload, as every VM4 check sees it (computed once per workload and settings): the
+    manifest's, with the verdict of the run's exported VMI where there is one (lint.kubevirt.live)."""
+    return workload.once(("evidence", id(ctx.settings)), lambda: _with_export(workload, ctx, guest_agent_evidence(
+        workload, ctx.file, ctx.index, ctx.settings.namespace, _params(ctx, "agent_images"), _params(ctx, "agent_os"))))
+
+
+def _with_export(workload: Workload, ctx: CheckContext, manifest: AgentEvidence) -> AgentEvidence:
+    """Evidence beats inference: an exported VMI's AgentConnected condition settles the verdict."""
+    found = export_evidence(workload, ctx.index.live, ctx.settings.namespace) if ctx.index is not None else None
+    if found is None or found.connected is None:
+        return manifest
+    return replace(manifest, verdict="present" if found.connected else "absent",
+                   reasons=(Reason(found.text, found.span, "export"),))
 
 
 def _windows(workload: Workload, ctx: CheckContext) -> Reason | None:
@@ -88,8 +100,8 @@ def guest_agent_missing(workload: Workload, ctx: CheckContext) -> Iterator[Hit]:
     if source is None:
         return
     found = evidence(workload, ctx)
-    if found.verdict != "absent":
-        return
+    if found.verdict != "absent" or (found.reasons[0].source == "export" and workload.kind != "VirtualMachine"):
+        return  # an exported VMI without its agent is VM602's
     reason = found.reasons[0]
     if found.disabled is not None:
         message = f"{reason.text}, so no guest agent runs ({source}): {_consequence(ctx)}"

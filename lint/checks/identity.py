@@ -128,7 +128,7 @@ def freezer_name_mismatch(workload: Workload, ctx: CheckContext) -> Iterator[Hit
     name = workload.name
     if workload.spec.vmi_names != "own" or name is None or find_placeholder(name.value):
         return  # generated names are VM204's
-    yield from _freezer_flag_hits(workload, ctx, "name", name.value, f"the {workload.kind}'s metadata.name")
+    yield from _freezer_flag_hits(workload, ctx, "name", name.value, workload.name_source)
 
 
 def freezer_namespace_mismatch(workload: Workload, ctx: CheckContext) -> Iterator[Hit]:

@@ -73,6 +73,7 @@ class RunResult:
     baseline_fixed: int = 0  # baseline entries that no finding matches any more
     fixed: int = 0  # findings fixed by --fix before this report
     seconds: float = 0.0
+    notes: list[str] = field(default_factory=list)  # what the run assumed from its input (the export's KubeVirt)
 
     def count(self, severity: Severity) -> int:
         return sum(1 for finding in self.findings if finding.severity == severity)

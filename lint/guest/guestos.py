@@ -33,6 +33,7 @@ from lint.guest.userdata import user_reading
 from lint.kube.loading import LoadedFile
 from lint.kube.objects import Workload, mapping_at
 from lint.kubevirt.index import RunIndex
+from lint.kubevirt.live import export_anchor, vmi_for
 from lint.text.compose import load_documents
 from lint.text.nodes import Mapping, Scalar, Span
 from lint.text.source import SourceText
@@ -181,13 +182,16 @@ def name_os(text: str) -> NamedOS | None:
     return None
 
 
-def reported_os(workload: Workload, index: RunIndex | None) -> ReportedOS | None:
-    """The guestOSInfo of the exported VMI that belongs to this workload.
-
-    The plug point for exported cluster state (the export-state work): return the VMI's `status.guestOSInfo`
-    once the RunIndex holds exported VMIs. Nothing is exported yet, so there is nothing to find.
-    """
-    return None
+def reported_os(workload: Workload, index: RunIndex | None, namespace: str | None = None) -> ReportedOS | None:
+    """The `status.guestOSInfo` of the exported VMI that belongs to this workload (lint.kubevirt.live), where the
+    run holds one; it stands at the workload's status (or name) in its own file."""
+    if index is None or not index.live:
+        return None
+    vmi = vmi_for(workload, index.live, namespace)
+    if vmi is None or not vmi.os:
+        return None
+    return ReportedOS(vmi.os.get("id", ""), vmi.os.get("name", ""), vmi.os.get("versionId", ""),
+                      vmi.os.get("prettyName", ""), export_anchor(workload))
 
 
 def os_answer(workload: Workload, file: LoadedFile, index: RunIndex | None, namespace: str | None,
@@ -210,13 +214,13 @@ def guest_os(workload: Workload, file: LoadedFile, index: RunIndex | None, names
     clues: list[Clue] = []
     default_namespace = namespace
     namespace = workload.namespace.value if workload.namespace else default_namespace
-    reported = reported or reported_os(workload, index)
+    reported = reported or reported_os(workload, index, namespace)
     if reported is not None:
         named = name_os(reported.id) or name_os(reported.pretty_name) or name_os(reported.name)
         if named is not None:
             version = reported.version_id or named.version
             clues.append(Clue(NamedOS(named.family, named.ident, named.name, version),
-                              f"guestOSInfo {reported.pretty_name or reported.id}", reported.span, "reported",
+                              f"{reported.pretty_name or reported.id}, per the export's guestOSInfo", reported.span, "reported",
                               REPORTED))
     clues.extend(_declared(workload))
     sources = disk_sources(workload, file, namespace)

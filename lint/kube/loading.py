@@ -39,7 +39,8 @@ class LoadedFile:
     documents: list[Document] = field(default_factory=list)
     template: TemplateSkip | None = None
     objects: list[KubeObject] = field(default_factory=list)
-    workloads: list[Workload] = field(default_factory=list)
+    workloads: list[Workload] = field(default_factory=list)  # KubeVirt objects whose annotations reach a pod
+    launcher_pods: list[Workload] = field(default_factory=list)  # virt-launcher Pods of an export
     diagnoses: dict[int, QuoteRepair | ShellWrapper] = field(default_factory=dict)  # by document index
     limit: LimitProblem | None = None  # the whole file is over a limit and was not parsed
 
@@ -103,7 +104,7 @@ def load_file(
             loaded.objects.append(obj)
             workload = workload_of(obj)
             if workload is not None:
-                loaded.workloads.append(workload)
+                (loaded.launcher_pods if workload.is_launcher_pod else loaded.workloads).append(workload)
     return loaded
 
 

@@ -26,6 +26,13 @@ class KindSpec:
     misplaced: tuple[Path, ...]  # annotation maps that look pod-bound but never reach the pod
     skip_metadata: Path  # the metadata where `kubevirt.io/skip-backup-hooks` takes effect
     vmi_names: str = "own"  # "own": the VMI has this object's name; "generated"; "instances" (a template)
+    # The rule families that judge this kind (None: all). A virt-launcher Pod read from an export carries the
+    # hooks Velero will run: VM0-VM2 judge them as they are, VM6 compares them with KubeVirt's.
+    families: tuple[str, ...] | None = None
+    name_path: Path = ("metadata", "name")  # where the VMI's name stands
+
+    def judged_by(self, code: str) -> bool:
+        return self.families is None or code.startswith(self.families)
 
     @property
     def pod_annotations_path(self) -> str:
@@ -86,13 +93,29 @@ KINDS: tuple[KindSpec, ...] = (
 )
 _BY_KIND = {(spec.group, spec.kind): spec for spec in KINDS}
 
+DOMAIN_ANNOTATION = "kubevirt.io/domain"  # the VMI's name on its virt-launcher pod (template.go generatePodAnnotations)
+# cluster-state-facts §5: a virt-launcher Pod is the one Velero reads hooks from. Its annotations are the
+# effective hooks (KubeVirt's injected ones included), the VMI's name is its `kubevirt.io/domain` annotation
+# (`vm.kubevirt.io/name` is the sanitised host name, not reliably the VMI's), its namespace the VMI's.
+LAUNCHER_POD = KindSpec(
+    "",
+    "Pod",
+    pod_metadata=("metadata",),
+    misplaced=(),
+    skip_metadata=("metadata",),
+    families=("VM0", "VM1", "VM2", "VM6"),
+    name_path=("metadata", "annotations", DOMAIN_ANNOTATION),
+)
+
 # A Secret document says `kind: Secret` ("Secret" alone is in every `imagePullSecrets`).
 SECRET_INTEREST = Interest(frozenset({("Secret", kind_pattern("Secret"))}))
 # A workload document names its kind ("VirtualMachine" is in all of them); guest-agent evidence also reads
 # the DataVolumes and Secrets of the workload's own file.
 WORKLOAD_INTEREST = Interest(
     frozenset((kind,) for kind in {spec.kind for spec in KINDS}
-              if not any(other != kind and other in kind for other in (spec.kind for spec in KINDS))),
+              if not any(other != kind and other in kind for other in (spec.kind for spec in KINDS)))
+    # a virt-launcher Pod of an export names its VMI as owner ("VirtualMachineInstance", above) or by annotation
+    | {("virt-launcher", DOMAIN_ANNOTATION)},
     companions=frozenset({("DataVolume",)}) | SECRET_INTEREST.needs,
 )
 
@@ -163,7 +186,23 @@ class Workload:
 
     @property
     def name(self) -> Scalar | None:
-        return self.obj.metadata_scalar("name")
+        """The name of the VMI this object becomes (a launcher pod's `kubevirt.io/domain`)."""
+        if self.spec.name_path == ("metadata", "name"):
+            return self.obj.metadata_scalar("name")
+        node = mapping_at(self.obj.node, self.spec.name_path[:-1])
+        value = node.get(self.spec.name_path[-1]) if node is not None else None
+        return value if isinstance(value, Scalar) else None
+
+    @property
+    def name_source(self) -> str:
+        """Where `name` comes from, as a message says it."""
+        if self.spec.name_path == ("metadata", "name"):
+            return f"the {self.kind}'s metadata.name"
+        return f"the {self.kind}'s {self.spec.name_path[-1]} annotation"
+
+    @property
+    def is_launcher_pod(self) -> bool:
+        return self.spec is LAUNCHER_POD
 
     @property
     def namespace(self) -> Scalar | None:
@@ -210,11 +249,37 @@ def objects_in(document: Document) -> Iterator[KubeObject]:
         yield KubeObject(node, document, api_version.value, kind.value)
 
 
+def is_launcher_pod(obj: KubeObject) -> bool:
+    """A Pod that a VirtualMachineInstance owns, or that carries the virt-launcher label and the domain annotation
+    (the label selector and annotation the KubeVirt Velero plugin finds it by, pkg/util/util.go GetLauncherPod)."""
+    if obj.kind != "Pod" or obj.api_version != "v1":
+        return False
+    metadata = obj.metadata
+    if metadata is None:
+        return False
+    owners = metadata.get("ownerReferences")
+    if isinstance(owners, Sequence):
+        for owner in owners.items:
+            kind = owner.get("kind") if isinstance(owner, Mapping) else None
+            api = owner.get("apiVersion") if isinstance(owner, Mapping) else None
+            if (isinstance(kind, Scalar) and kind.value == "VirtualMachineInstance" and isinstance(api, Scalar)
+                    and api.value.startswith("kubevirt.io/")):
+                return True
+    labels, annotations = metadata.get("labels"), metadata.get("annotations")
+    label = labels.get("kubevirt.io") if isinstance(labels, Mapping) else None
+    domain = annotations.get(DOMAIN_ANNOTATION) if isinstance(annotations, Mapping) else None
+    return (isinstance(label, Scalar) and label.value == "virt-launcher" and isinstance(domain, Scalar)
+            and bool(domain.value))
+
+
 def workload_of(obj: KubeObject) -> Workload | None:
-    """The workload view of a KubeVirt object, or None for every other kind (and other API groups)."""
+    """The workload view of a KubeVirt object or a virt-launcher Pod, or None for every other kind (and other
+    API groups)."""
     spec = _BY_KIND.get((obj.group, obj.kind))
     if spec is None:
-        return None
+        if not is_launcher_pod(obj):
+            return None
+        spec = LAUNCHER_POD
 
     def annotations(path: Path) -> AnnotationMap | None:
         mapping = mapping_at(obj.node, path + ("annotations",))

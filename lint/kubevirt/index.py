@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from lint.kube.kustomize import KustomizeIndex
 from lint.kube.objects import KubeObject, Workload
 from lint.kubevirt.injection import hook_state
+from lint.kubevirt.live import LiveIndex
 from lint.target.settings import Settings
 from lint.text.interest import Interest, kind_pattern
 from lint.text.nodes import Mapping, Scalar
@@ -61,6 +62,7 @@ class RunIndex:
     secrets: dict[tuple[str | None, str], SecretData] = field(default_factory=dict)
     kustomize: KustomizeIndex = field(default_factory=KustomizeIndex)  # namespaces kustomizations set
     images: dict[tuple[str | None, str], dict[str, str]] = field(default_factory=dict)  # Harvester images
+    live: LiveIndex = field(default_factory=LiveIndex)  # exported VMIs and launcher pods (lint.kubevirt.live)
 
     def add_workload(self, workload: Workload, settings: Settings) -> None:
         labels = {}

@@ -67,6 +67,8 @@ def skip_setting(workload: Workload, settings: Settings) -> Skip:
 def hook_state(workload: Workload, settings: Settings) -> HookState:
     def compute() -> HookState:
         skip = skip_setting(workload, settings)
+        if workload.is_launcher_pod:  # an exported launcher pod's annotations are already what KubeVirt left
+            return HookState(settings.kubevirt, skip, injected=False)
         return HookState(settings.kubevirt, skip, injected=settings.kubevirt.injects_hooks and not skip.skips)
 
     return workload.once(("hook_state", id(settings)), compute)

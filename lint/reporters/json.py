@@ -34,7 +34,7 @@ def render(result: RunResult) -> str:
     json.dumps with an indent runs the pure-Python encoder and holds every piece of the output at once (84 MB
     for a 20 MB report at 50,000 files); the findings are flat, so each is written here with the C string
     encoder, one at a time."""
-    summary = {
+    summary: dict[str, object] = {
         "files": result.files,
         "objects": result.objects,
         "workloads": result.workloads,
@@ -44,6 +44,8 @@ def render(result: RunResult) -> str:
         "info": result.count(Severity.INFO),
         "internal_errors": result.failed_files(),
     }
+    if result.notes:  # only when the run assumed something from its input (the KubeVirt of an export)
+        summary["notes"] = list(result.notes)
     pieces = [f'{{\n  "version": {VERSION},\n  "findings": ', "[\n" if result.findings else "[]"]
     for number, finding in enumerate(result.findings):
         pieces.extend((",\n" if number else "", _finding_text(finding)))

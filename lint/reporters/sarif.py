@@ -60,10 +60,10 @@ def sarif_log(result: RunResult, catalogue: Catalogue | None = None) -> dict[str
         occurrences[base] += 1
         results.append(sarif_result(finding, index[finding.code], f"{base}:{occurrences[base]}"))
     invocation: dict[str, object] = {"executionSuccessful": not result.errors}
-    if result.errors:
+    if result.errors or result.notes:
         invocation["toolExecutionNotifications"] = [
             {"level": "error", "message": {"text": error}} for error in result.errors
-        ]
+        ] + [{"level": "note", "message": {"text": note}} for note in result.notes]
     run = {
         "tool": {
             "driver": {

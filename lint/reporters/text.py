@@ -32,6 +32,7 @@ def render_text(result: RunResult, quiet: bool = False, statistics: bool = False
         if result.findings:
             lines.append("")
         lines.append(summary(result))
+        lines.extend(printable(note, one_line=True) for note in result.notes)
         if result.fixed:
             lines.append(f"Fixed {result.fixed} finding{'s' if result.fixed != 1 else ''}.")
         if result.baseline_fixed:

@@ -188,6 +188,7 @@ def run_key(rules: list[Any], settings: Any, options: Any, index: RunIndex) -> s
         "secrets": secrets,
         "kustomize": index.kustomize.fingerprint(),  # namespaces that kustomizations give files
         "images": sorted((str(k), sorted(v.items())) for k, v in index.images.items()),  # Harvester images
+        "live": index.live.fingerprint(),  # exported VMIs and launcher pods, which other files' rules read
     }
     return hashlib.sha256(json.dumps(material, sort_keys=True, default=str).encode()).hexdigest()
 

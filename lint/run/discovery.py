@@ -1,11 +1,14 @@
 """From command-line paths to the files to lint.
 
 Directories are searched for `*.yaml` and `*.yml`, skipping hidden directories and, inside a git work tree,
-whatever git ignores. A file named explicitly is always linted: the user asked for it.
+whatever git ignores, and for `*.json` files that hold a Kubernetes object (`kubectl get -o json` output: a
+top-level `apiVersion` and `kind`), so that `package.json` and friends stay silent. A file named explicitly is
+always linted: the user asked for it.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -16,6 +19,9 @@ from pathlib import Path
 from lint.kube.loading import chart_templates_directory, in_helm_chart_templates
 
 YAML_SUFFIXES = (".yaml", ".yml")
+JSON_SUFFIX = ".json"
+_JSON_OBJECT_START = re.compile(rb'\A(?:\xef\xbb\xbf)?\s*\{')
+_JSON_KEYS = (re.compile(rb'"apiVersion"\s*:\s*"'), re.compile(rb'"kind"\s*:\s*"'))
 
 
 class DiscoveryError(ValueError):
@@ -99,7 +105,8 @@ def _walk(root: Path) -> Iterator[tuple[Path, str, bool]]:
     ignored = _git_ignored(root)
     for directory, dirnames, filenames in os.walk(root, followlinks=False):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        names = sorted(f for f in filenames if f.endswith(YAML_SUFFIXES) and not f.startswith("."))
+        names = sorted(f for f in filenames if not f.startswith(".") and (
+            f.endswith(YAML_SUFFIXES) or (f.endswith(JSON_SUFFIX) and is_kubernetes_json(os.path.join(directory, f)))))
         if not names:
             continue
         base = Path(directory)  # pathlib parses a path on every construction: once per directory, not per file
@@ -115,6 +122,27 @@ def _walk(root: Path) -> Iterator[tuple[Path, str, bool]]:
                 real, in_chart = prefix + filename, helm
             if ignored is None or real not in ignored:
                 yield candidate, real, in_chart
+
+
+def is_kubernetes_json(path: str) -> bool:
+    """A JSON file whose top level is an object with string `apiVersion` and `kind` (one object, or a `List`).
+
+    A file that does not parse as JSON still counts when it starts like one, so that its syntax error is
+    reported rather than the file ignored; an unreadable file is left to the lint pass, which reports it."""
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read()
+    except OSError:
+        return False
+    if not _JSON_OBJECT_START.match(data):
+        return False
+    try:
+        document = json.loads(data)
+    except ValueError:  # broken JSON (or not UTF-8): lint it if it names a Kubernetes object near its start
+        head = data[:4096]
+        return all(pattern.search(head) for pattern in _JSON_KEYS)
+    return (isinstance(document, dict) and isinstance(document.get("apiVersion"), str)
+            and isinstance(document.get("kind"), str))
 
 
 def _git_ignored(root: Path) -> set[str] | None:

@@ -15,6 +15,7 @@ from lint.core.catalogue import Catalogue, Rule, builtin_catalogue
 from lint.core.findings import INTERNAL_ERROR, Finding, Hit, RunResult, Severity
 from lint.kube.loading import LoadedFile, load_file
 from lint.kube.objects import SECRET_INTEREST, WORKLOAD_INTEREST, KubeObject, Workload
+from lint.kube.redaction import overlaps, placeholder, redact_text, scrub, secret_ranges, unbuilt_secret
 from lint.kubevirt.index import (
     IMAGE_INTEREST,
     IMAGE_KIND,
@@ -26,6 +27,15 @@ from lint.kubevirt.index import (
     image_data,
     is_velero_object,
     secret_data,
+)
+from lint.kubevirt.live import (
+    LIVE_HINT,
+    LIVE_INTEREST,
+    PHASE_HINT,
+    add_facts,
+    facts_of,
+    settings_from_export,
+    valid_facts,
 )
 from lint.run.discovery import InputFile
 from lint.run.isolation import Failure, internal_error, isolated_map
@@ -135,9 +145,13 @@ def run(
 
         facts = Facts.open(cache_dir, options.limits)
     failures: dict[str, Finding] = {}  # the pre-pass's, reported with the file's other findings
-    index = (RunIndex(secrets=dict(secrets.secrets), kustomize=secrets.kustomize, images=dict(secrets.images))
+    index = (RunIndex(secrets=dict(secrets.secrets), kustomize=secrets.kustomize, images=dict(secrets.images),
+                      live=secrets.live)
              if secrets is not None
              else secrets_index(inputs, options.limits, facts, digests, jobs, failures))
+    settings, note = settings_from_export(settings, index.live)  # an export's launchers name the KubeVirt
+    if note:
+        result.notes.append(note)
     cache = None
     if cache_dir is not None and facts is not None:
         from lint.run.cache import Cache, run_key
@@ -367,6 +381,7 @@ def secrets_index(
     if facts is not None:
         index.kustomize.memo = facts.memo
     secret_files: list[tuple[InputFile, str]] = []  # in input order: of two Secrets with one name, the last wins
+    live_files: list[tuple[InputFile, str]] = []
     for item in inputs:
         try:
             data = item.read()
@@ -383,32 +398,60 @@ def secrets_index(
         if ((b"Secret" in data and SECRET_HINT.search(data)) or IMAGE_KIND.encode() in data) \
                 and not item.helm_template:
             secret_files.append((item, content))
+        if LIVE_HINT.search(data) and PHASE_HINT.search(data) and not item.helm_template:
+            live_files.append((item, content))  # exported VMIs and launcher pods, which other files' rules read
     index.kustomize.memo = None  # the index goes to worker processes; the memo stays here
-    unknown = [item for item, content in secret_files
-               if facts is None or not facts.known(_INDEXED, content, _are_records)]
-    parsed = dict(zip((item.display for item in unknown),
-                      isolated_map(partial(_secrets_in, limits=limits), unknown, jobs, _CHUNK)))
-    for item, content in secret_files:
-        failed = parsed.get(item.display)
-        if isinstance(failed, Failure):  # never remembered: the next run tries again
-            failures.setdefault(item.display, internal_error(replace(failed, doing="indexing its Secrets")))
-            continue
-        found = (facts.recall(_INDEXED, content, lambda: parsed[item.display], _are_records) if facts is not None
-                 else parsed[item.display])
-        for record in found:
-            if record[0] == IMAGE_KIND:
-                index.add_image(record[1], record[2], record[3])
-            else:
-                _, namespace, name, values, undecodable = record
-                index.add_secret_data(SecretData(namespace, name, values, tuple(undecodable)))
+    # a file that holds both (an export) is parsed once for both
+    wanted: dict[str, _Prepass] = {}
+    for kind, files, valid in ((_INDEXED, secret_files, _are_records), (_LIVE, live_files, valid_facts)):
+        for item, content in files:
+            if facts is None or not facts.known(kind, content, valid):
+                job = wanted.get(item.display, _Prepass(item, False, False))
+                wanted[item.display] = replace(job, records=job.records or kind == _INDEXED,
+                                               live=job.live or kind == _LIVE)
+    jobs_list = list(wanted.values())
+    parsed = dict(zip(wanted, isolated_map(partial(_prepass, limits=limits), jobs_list, jobs, _CHUNK)))
+    for kind, files, valid in ((_INDEXED, secret_files, _are_records), (_LIVE, live_files, valid_facts)):
+        for item, content in files:
+            done = parsed.get(item.display)
+            if isinstance(done, Failure):  # never remembered: the next run tries again
+                doing = "indexing its Secrets and exported state"
+                failures.setdefault(item.display, internal_error(replace(done, doing=doing)))
+                continue
+            part = 0 if kind == _INDEXED else 1
+            found = (facts.recall(kind, content, lambda: parsed[item.display][part], valid) if facts is not None
+                     else parsed[item.display][part])
+            if kind == _LIVE:
+                add_facts(index.live, found, item.display)
+                continue
+            for record in found:
+                if record[0] == IMAGE_KIND:
+                    index.add_image(record[1], record[2], record[3])
+                else:
+                    _, namespace, name, values, undecodable = record
+                    index.add_secret_data(SecretData(namespace, name, values, tuple(undecodable)))
     return index
 
 
 _INDEXED = "secrets-images"  # what the pre-pass remembers per file content (lint.run.cache.Facts)
+_LIVE = "live"  # exported VMIs and launcher pods (lint.kubevirt.live)
+
+
+@dataclass(frozen=True)
+class _Prepass:
+    """What the pre-pass parses a file for: its Secrets and Harvester images, its exported state, or both."""
+
+    item: InputFile
+    records: bool
+    live: bool
+
+    @property
+    def display(self) -> str:
+        return self.item.display
 
 
 def _are_records(value: Any) -> bool:
-    """Whether a remembered value has the shape _secrets_in gives: a damaged or foreign cache is not trusted."""
+    """Whether a remembered value has the shape _prepass gives: a damaged or foreign cache is not trusted."""
     def strings(mapping: Any) -> bool:
         return isinstance(mapping, dict) and all(isinstance(k, str) and isinstance(v, str) for k, v in mapping.items())
 
@@ -424,30 +467,32 @@ def _are_records(value: Any) -> bool:
     return isinstance(value, list) and all(record(entry) for entry in value)
 
 
-def _secrets_in(item: InputFile, limits: Limits) -> list[list[Any]]:
-    """The Secrets and Harvester VirtualMachineImages of a file as plain JSON (so that lint.run.cache.Facts can
-    remember them): ["Secret", namespace, name, values, undecodable] or ["VirtualMachineImage", namespace, name,
-    {displayName, url}]."""
+def _prepass(job: _Prepass, limits: Limits) -> tuple[list[list[Any]], list[list[Any]]]:
+    """A file's Secrets and Harvester VirtualMachineImages (["Secret", namespace, name, values, undecodable] or
+    ["VirtualMachineImage", namespace, name, {displayName, url}]) and its exported VMIs and launcher pods, as
+    plain JSON (lint.run.cache.Facts remembers them), from one parse of the documents that hold them."""
     try:
-        data = item.read()
+        data = job.item.read()
     except OSError:
-        return []
-    loaded = load_file(item.display, data, limits=limits, interest=SECRET_INTEREST | IMAGE_INTEREST)
+        return [], []
+    interest = ((SECRET_INTEREST | IMAGE_INTEREST) if job.records else Interest()) | (
+        LIVE_INTEREST if job.live else Interest())
+    objects = load_file(job.item.display, data, limits=limits, interest=interest).objects
     records: list[list[Any]] = []
-    for obj in loaded.objects:
+    for obj in objects if job.records else ():
         secret = secret_data(obj)
         if secret is not None:
             records.append(["Secret", secret.namespace, secret.name, secret.values, list(secret.undecodable)])
         elif (image := image_data(obj)) is not None:
             records.append([IMAGE_KIND, obj.namespace, obj.name, image])
-    return records
+    return records, facts_of(objects, job.item.display) if job.live else []
 
 
 def _targets(loaded: LoadedFile, scope: str) -> list[LoadedFile | Workload | KubeObject]:
     if scope == "file":
         return [loaded]
     if scope == "workload":
-        return list(loaded.workloads)
+        return [*loaded.workloads, *loaded.launcher_pods]
     if scope in ("suppression", "engine"):
         return []  # reported by the engine itself: unused suppressions once a file's findings are known, VM009
     return [obj for obj in loaded.objects if is_velero_object(obj)]
@@ -460,13 +505,14 @@ def _lint(
     scopes: tuple[str, ...],
     index: RunIndex | None,
 ) -> list[Finding]:
-    findings = []
+    findings: list[Finding] = []
     active = [item for item in bound if item.spec.scope in scopes]
+    secrets = secret_ranges(loaded.objects)  # Secret values of this file, never printed
     for scope in scopes:
         for target in _targets(loaded, scope):
             # target by target, all its rules together: what one rule parses, the next finds in the caches
             for item in active:
-                if item.spec.scope != scope:
+                if item.spec.scope != scope or (isinstance(target, Workload) and not target.spec.judged_by(item.rule.code)):
                     continue
                 ctx = CheckContext(loaded, settings, item.rule.params, index)
                 try:
@@ -476,7 +522,10 @@ def _lint(
                     findings.append(_failed(loaded, Failure.of(loaded.path, doing, err), target))
                     continue
                 obj = target.obj if isinstance(target, Workload) else target if isinstance(target, KubeObject) else None
-                findings.extend(_finding(loaded, item.rule, hit, obj) for hit in hits)
+                findings.extend(_finding(loaded, item.rule, hit, obj, secrets) for hit in hits)
+    if findings and index is not None and index.secrets:
+        values = [value for secret in index.secrets.values() for value in secret.values.values()]
+        findings = [replace(f, message=scrub(f.message, values) or "", hint=scrub(f.hint, values)) for f in findings]
     return findings
 
 
@@ -488,12 +537,25 @@ def _failed(loaded: LoadedFile, failure: Failure, target: LoadedFile | Workload 
     return internal_error(failure, loaded.source, obj.node.span, obj.kind, obj.name, obj.namespace)
 
 
-def _finding(loaded: LoadedFile, rule: Rule, hit: Hit, obj: KubeObject | None) -> Finding:
+def _finding(loaded: LoadedFile, rule: Rule, hit: Hit, obj: KubeObject | None,
+             secrets: list[tuple[int, int, int]] = ()) -> Finding:  # type: ignore[assignment]
     obj = obj or loaded.object_at(hit.span.start)
     span = hit.span
     end_line, end_column = span.end_line, span.end_column
     if (end_line, end_column) <= (span.line, span.column):
         end_line, end_column = span.line, span.column + 1
+    source_line = loaded.source.line_text(span.line) if loaded.source else ""
+    excerpt = loaded.source.text[span.start : min(span.end, span.start + 500)] if loaded.source else ""
+    if loaded.source and (secrets or obj is None and loaded.documents):  # Secret values are never printed
+        if obj is None and unbuilt_secret(loaded.source, loaded.documents, span.start):
+            source_line, excerpt = "", placeholder(len(excerpt.encode()))  # its line is not shown at all
+        else:
+            redacted = redact_text(loaded.source, span.line, source_line, secrets)
+            if redacted != source_line:  # a caret after a replaced value would point at the wrong column: no line
+                keep = redacted[: span.column - 1] == source_line[: span.column - 1]
+                source_line = redacted if keep else ""
+            inside = overlaps(span.start, span.end, secrets)
+            excerpt = placeholder(inside[2]) if inside else excerpt
     return Finding(
         path=loaded.path,
         line=span.line,
@@ -508,7 +570,7 @@ def _finding(loaded: LoadedFile, rule: Rule, hit: Hit, obj: KubeObject | None) -
         kind=obj.kind if obj else None,
         name=obj.name if obj else None,
         namespace=obj.namespace if obj else None,
-        source_line=loaded.source.line_text(span.line) if loaded.source else "",
-        excerpt=loaded.source.text[span.start : min(span.end, span.start + 500)] if loaded.source else "",
+        source_line=source_line,
+        excerpt=excerpt,
         fix=hit.fix,
     )

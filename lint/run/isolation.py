@@ -17,18 +17,27 @@ from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar, Union
+from typing import Any, Protocol, TypeVar, Union
 
 from lint import __version__
 from lint.core.catalogue import builtin_catalogue
 from lint.core.findings import INTERNAL_ERROR, Finding
-from lint.run.discovery import InputFile
 from lint.text.nodes import Span
 from lint.text.source import SourceText
 
 _PACKAGE = Path(__file__).resolve().parents[1]
 
 _T = TypeVar("_T")
+
+
+class Named(Protocol):
+    """A unit of work on one file: an InputFile, or what the pre-pass parses it for."""
+
+    @property
+    def display(self) -> str: ...
+
+
+_I = TypeVar("_I", bound=Named)
 
 
 @dataclass(frozen=True)
@@ -71,7 +80,7 @@ def internal_error(failure: Failure, source: SourceText | None = None, span: Spa
     )
 
 
-def guarded(task: Callable[[InputFile], _T], item: InputFile) -> Union[_T, Failure]:
+def guarded(task: Callable[[_I], _T], item: _I) -> Union[_T, Failure]:
     """`task(item)`, or the Failure of an exception it let through (the last line of defence: tasks catch
     what they can name the stage of themselves)."""
     try:
@@ -82,19 +91,18 @@ def guarded(task: Callable[[InputFile], _T], item: InputFile) -> Union[_T, Failu
 
 # -- worker processes ------------------------------------------------------------------------------------------
 
-_WORKER_TASK: list[Callable[[InputFile], Any]] = []  # per worker process, set once by the initializer
+_WORKER_TASK: list[Callable[[Any], Any]] = []  # per worker process, set once by the initializer
 
 
-def _install_task(task: Callable[[InputFile], Any]) -> None:
+def _install_task(task: Callable[[Any], Any]) -> None:
     _WORKER_TASK[:] = [task]
 
 
-def _run_chunk(items: Sequence[InputFile]) -> list[Any]:
+def _run_chunk(items: Sequence[Named]) -> list[Any]:
     return [guarded(_WORKER_TASK[0], item) for item in items]
 
 
-def isolated_map(task: Callable[[InputFile], _T], inputs: list[InputFile], jobs: int,
-                 chunk: int) -> Iterator[Union[_T, Failure]]:
+def isolated_map(task: Callable[[_I], _T], inputs: list[_I], jobs: int, chunk: int) -> Iterator[Union[_T, Failure]]:
     """`task` over `inputs` in order, on one process or `jobs` (small runs stay on one: starting processes costs
     more), each result a Failure where the task failed on that file or the process running it died.
 
@@ -111,7 +119,7 @@ def isolated_map(task: Callable[[InputFile], _T], inputs: list[InputFile], jobs:
 
     waiting = deque(inputs[start:start + chunk] for start in range(0, len(inputs), chunk))
     while waiting:
-        lost: list[Sequence[InputFile]] = []
+        lost: list[Sequence[_I]] = []
         with ProcessPoolExecutor(max_workers=jobs, initializer=_install_task, initargs=(task,)) as pool:
             in_flight = deque()
             while waiting or in_flight:
@@ -129,7 +137,7 @@ def isolated_map(task: Callable[[InputFile], _T], inputs: list[InputFile], jobs:
             yield from _one_at_a_time(task, items)
 
 
-def _one_at_a_time(task: Callable[[InputFile], _T], items: Sequence[InputFile]) -> Iterator[Union[_T, Failure]]:
+def _one_at_a_time(task: Callable[[_I], _T], items: Sequence[_I]) -> Iterator[Union[_T, Failure]]:
     """Each file on a single worker, replaced when a file kills it: that file's result is the Failure."""
     from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool

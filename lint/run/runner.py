@@ -284,5 +284,6 @@ def target_settings(
         kubevirt=KubeVirt(kubevirt_version or KUBEVIRT_LATEST),
         velero=Velero(parse_version(velero) if velero else VELERO_LATEST),
         guest_agent_images=guest_agent_images,
+        kubevirt_source="given" if kubevirt_version else "",
     )
 

@@ -1,0 +1,119 @@
+"""Secret values of an export never leave vmlint: what a report would quote is shown as `<Secret data, N bytes>`.
+
+An export (`kubectl get ... -o yaml`) holds Secrets, whose `data` and `stringData` values (and the copy of them in
+`kubectl.kubernetes.io/last-applied-configuration`) must not reach a report, a CI log or a baseline. Findings
+carry two pieces of file text, the source line and the excerpt: any part of them that lies in such a value is
+replaced. A Secret counts as exported when it carries what only the API server writes (uid, resourceVersion,
+creationTimestamp, managedFields) or stands in a `List`; a manifest's Secret is shown as before, its text being
+the repository's own. A message or hint that contains a whole Secret value of the run (a check quoting decoded
+cloud-init user data, say) has it replaced in any case.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from collections.abc import Iterable
+
+from lint.kube.objects import KubeObject
+from lint.text.interest import kind_pattern
+from lint.text.nodes import Document, Mapping, Scalar
+from lint.text.source import SourceText
+
+LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
+SECRET_KIND = kind_pattern("Secret")
+SERVER_SET = ("uid", "resourceVersion", "creationTimestamp", "managedFields")  # what only the API server writes
+SERVER_SET_TEXT = re.compile(r"""["']?\b(?:uid|resourceVersion|creationTimestamp|managedFields)["']?\s*:""")
+MIN_QUOTED = 6  # shorter values ("true", "prod") are too common to hunt for in messages
+
+
+def placeholder(size: int) -> str:
+    return f"<Secret data, {size} bytes>"
+
+
+def _size(value: Scalar, encoded: bool) -> int:
+    if encoded:
+        try:
+            return len(base64.b64decode("".join(value.value.split()), validate=True))
+        except (binascii.Error, ValueError):
+            pass
+    return len(value.value.encode("utf-8"))
+
+
+def is_secret(obj: KubeObject) -> bool:
+    return obj.kind == "Secret" and obj.group == ""
+
+
+def exported(obj: KubeObject) -> bool:
+    """An object as the API server prints it: server-set metadata, or an item of a `List`."""
+    metadata = obj.metadata
+    return obj.node is not obj.document.root or (
+        metadata is not None and any(metadata.get(key) is not None for key in SERVER_SET))
+
+
+def secret_ranges(objects: Iterable[KubeObject]) -> list[tuple[int, int, int]]:
+    """(start, end, decoded size) of every value of an exported Secret in these objects, by file offset."""
+    ranges = []
+    for obj in objects:
+        if not is_secret(obj) or not exported(obj):
+            continue
+        for field, encoded in (("data", True), ("stringData", False)):
+            values = obj.node.get(field)
+            if isinstance(values, Mapping):
+                for _, value in values.entries():
+                    ranges.append((value.span.start, value.span.end,
+                                   _size(value, encoded) if isinstance(value, Scalar) else value.span.end - value.span.start))
+        metadata = obj.metadata
+        annotations = metadata.get("annotations") if metadata is not None else None
+        applied = annotations.get(LAST_APPLIED) if isinstance(annotations, Mapping) else None
+        if applied is not None:
+            ranges.append((applied.span.start, applied.span.end,
+                           _size(applied, False) if isinstance(applied, Scalar) else 0))
+    return ranges
+
+
+def redact_text(source: SourceText, line: int, text: str, ranges: list[tuple[int, int, int]]) -> str:
+    """The text of `line` with every part that lies in a Secret value replaced."""
+    if not ranges:
+        return text
+    line_start = source.line_start(line)
+    line_end = line_start + len(text)
+    pieces, at = [], line_start
+    for start, end, size in sorted(ranges):
+        if end <= line_start or start >= line_end or start < at and end <= at:
+            continue
+        begin = max(start, at)
+        pieces.append(source.text[at:begin])
+        pieces.append(placeholder(size))
+        at = min(end, line_end)
+    if not pieces:
+        return text
+    pieces.append(source.text[at:line_end])
+    return "".join(pieces)
+
+
+def unbuilt_secret(source: SourceText, documents: Iterable[Document], start: int) -> bool:
+    """Whether the offset lies in a document that names a Secret but was not built (a syntax error, say)."""
+    for document in documents:
+        if document.start <= start < max(document.end, document.start + 1):
+            return (document.root is None and SECRET_KIND.search(source.text, document.start, document.end) is not None
+                    and SERVER_SET_TEXT.search(source.text, document.start, document.end) is not None)
+    return False
+
+
+def overlaps(start: int, end: int, ranges: list[tuple[int, int, int]]) -> tuple[int, int, int] | None:
+    for found in ranges:
+        if found[0] < max(end, start + 1) and start < found[1]:
+            return found
+    return None
+
+
+def scrub(text: str | None, values: Iterable[str]) -> str | None:
+    """`text` with every whole Secret value in it replaced."""
+    if not text:
+        return text
+    for value in values:
+        if len(value) >= MIN_QUOTED and value in text:
+            text = text.replace(value, placeholder(len(value.encode("utf-8"))))
+    return text

@@ -1,0 +1,157 @@
+"""Secret values in a cluster export never reach any output: every report format, the baseline and the audit."""
+
+from __future__ import annotations
+
+import base64
+import json
+from pathlib import Path
+
+import pytest
+from conftest import run_cli
+
+MARKER = "PLANTED-MARKER-7f3a-do-not-print"
+USER_DATA = f"""#cloud-config
+password: {MARKER}
+packages:
+  - qemu-guest-agent
+bootcmd: echo {MARKER}
+"""
+
+
+def b64(text: str) -> str:
+    return base64.b64encode(text.encode()).decode()
+
+
+LEAKS = (MARKER, b64(MARKER), b64(USER_DATA)[:40], b64("x" + MARKER)[4:30], b64("xx" + MARKER)[4:30])
+
+EXPORT = f"""apiVersion: v1
+kind: List
+items:
+- apiVersion: v1
+  kind: Secret
+  metadata:
+    annotations:
+      kubectl.kubernetes.io/last-applied-configuration: |
+        {{"apiVersion":"v1","kind":"Secret","metadata":{{"name":"db-cred","namespace":"prod"}},"stringData":{{"password":"{MARKER}"}}}}
+    name: db-cred
+    namespace: prod
+    resourceVersion: "4100231"
+    uid: 6e0f4a2b-4c1e-4b7a-9f3e-2d6a1c0000a2
+  data:
+    password: {b64(MARKER)}
+    password: {b64(MARKER)}
+  stringData:
+    token: {MARKER}
+  type: Opaque
+- apiVersion: v1
+  kind: Secret
+  metadata:
+    name: web-cloudinit
+    namespace: prod
+  data:
+    userdata: {b64(USER_DATA)}
+- apiVersion: kubevirt.io/v1
+  kind: VirtualMachine
+  metadata:
+    name: web
+    namespace: prod
+    annotations:
+      note: {MARKER}
+  spec:
+    runStrategy: Always
+    template:
+      spec:
+        domain:
+          devices: {{}}
+        volumes:
+        - name: cloudinitdisk
+          cloudInitNoCloud:
+            secretRef:
+              name: web-cloudinit
+"""
+
+MINIFIED = {"apiVersion": "v1", "kind": "List", "items": [
+    {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "inline", "namespace": "prod"},
+     "data": {"password": b64(MARKER)}},
+    {"apiVersion": "kubevirt.io/v1", "kind": "VirtualMachine", "metadata": {"name": "db", "namespace": "prod"},
+     "spec": {"template": {"metadata": {"annotations": {"pre.hook.backup.velero.io/on-error": "fail"}}, "spec": {}}}},
+]}
+
+BROKEN = f"""apiVersion: v1
+kind: Secret
+metadata:
+  name: broken
+  uid: 6e0f4a2b-4c1e-4b7a-9f3e-2d6a1c0000a9
+data:
+  password: "{b64(MARKER)}" other: x
+"""
+
+
+@pytest.fixture(scope="module")
+def export(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("export")
+    (root / "export.yaml").write_text(EXPORT.replace(f"note: {MARKER}", "note: fine"), encoding="utf-8")
+    (root / "minified.json").write_text(json.dumps(MINIFIED, separators=(",", ":")), encoding="utf-8")
+    (root / "broken.yaml").write_text(BROKEN, encoding="utf-8")
+    return root
+
+
+def assert_clean(text: str) -> None:
+    for leak in LEAKS:
+        assert leak not in text, leak
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "sarif", "github", "junit"])
+def test_no_report_format_prints_a_secret_value(export: Path, fmt: str) -> None:
+    done = run_cli("check", "--no-cache", "--select", "ALL", "--format", fmt, export)
+    assert done.exit_code == 1, done.stderr
+    assert_clean(done.stdout + done.stderr)
+    # not vacuous: the findings inside the Secrets are there, with their values replaced
+    assert "VM002" in done.stdout and "VM001" in done.stdout and "VM404" in done.stdout and "VM105" in done.stdout
+    if fmt == "text":
+        assert "        password: <Secret data, 32 bytes>\n" in done.stdout  # the repeated key, its value replaced
+        assert f"    userdata: <Secret data, {len(USER_DATA)} bytes>\n" in done.stdout
+        assert "broken.yaml:7:60: VM001" in done.stdout and "other: x" not in done.stdout  # no line of it shown
+        # the minified JSON is one line: a line whose Secret stands before the caret is not shown at all
+        assert "minified.json:1:" in done.stdout and '"items":[' not in done.stdout
+
+
+def test_the_baseline_file_holds_no_secret_value(export: Path, tmp_path: Path) -> None:
+    baseline = tmp_path / "baseline.json"
+    done = run_cli("check", "--no-cache", "--select", "ALL", "--write-baseline", baseline, export)
+    assert done.exit_code == 1
+    text = baseline.read_text(encoding="utf-8")
+    assert '"code": "VM002"' in text  # the finding inside the Secret is recorded, keyed on the replaced text
+    assert_clean(text)
+
+
+def test_the_audit_prints_no_secret_value(export: Path, tmp_path: Path) -> None:
+    html, markdown = tmp_path / "audit.html", tmp_path / "audit.md"
+    done = run_cli("audit", "--html", html, "--markdown", markdown, export)
+    assert done.exit_code == 0, done.stderr
+    assert "VM404" in markdown.read_text(encoding="utf-8")  # the finding in the Secret is listed
+    for text in (done.stdout, done.stderr, html.read_text(encoding="utf-8"), markdown.read_text(encoding="utf-8")):
+        assert_clean(text)
+
+
+def test_a_message_quoting_a_whole_secret_value_is_scrubbed(tmp_path: Path) -> None:
+    # a hook annotation holds the same text as a Secret value: the message that quotes it must not print it
+    (tmp_path / "export.yaml").write_text(EXPORT.replace(
+        f"    annotations:\n      note: {MARKER}", f"    annotations:\n      pre.hook.backup.velero.io/on-error: {MARKER}"),
+        encoding="utf-8")
+    done = run_cli("check", "--no-cache", "--select", "VM105", "--format", "json", tmp_path)
+    report = json.loads(done.stdout)
+    assert [f["code"] for f in report["findings"]] == ["VM105"]
+    assert "<Secret data, 32 bytes>" in report["findings"][0]["message"]
+    assert_clean(done.stdout)
+
+
+def test_a_manifest_secret_is_shown_as_before(tmp_path: Path) -> None:
+    # no server-set metadata, not in a List: a repository's own Secret, whose text is the repository's
+    manifest = "apiVersion: v1\nkind: Secret\nmetadata:\n  name: s\ndata:\n  a: eA==\n  a: eQ==\n"
+    (tmp_path / "secret.yaml").write_text(manifest, encoding="utf-8")
+    done = run_cli("check", "--no-cache", tmp_path)
+    assert "    a: eQ==\n" in done.stdout
+    (tmp_path / "secret.yaml").write_text(manifest.replace("  name: s\n", "  name: s\n  resourceVersion: '1'\n"),
+                                          encoding="utf-8")
+    assert "    a: <Secret data, 1 bytes>\n" in run_cli("check", "--no-cache", tmp_path).stdout
