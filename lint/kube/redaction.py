@@ -1,19 +1,18 @@
-"""Secret values of an export never leave vmlint: what a report would quote is shown as `<Secret data, N bytes>`.
+"""Secret values never leave vmlint: what a report would quote is shown as `<Secret data, N bytes>`.
 
-An export (`kubectl get ... -o yaml`) holds Secrets, whose `data` and `stringData` values (and the copy of them in
-`kubectl.kubernetes.io/last-applied-configuration`) must not reach a report, a CI log or a baseline. Findings
-carry two pieces of file text, the source line and the excerpt: any part of them that lies in such a value is
-replaced. A Secret counts as exported when it carries what only the API server writes (uid, resourceVersion,
-creationTimestamp, managedFields) or stands in a `List`; a manifest's Secret is shown as before, its text being
-the repository's own. A message or hint that contains a whole Secret value of the run (a check quoting decoded
-cloud-init user data, say) has it replaced in any case.
+A Secret's `data` and `stringData` values (and the copy of them in `kubectl.kubernetes.io/last-applied-configuration`)
+must not reach a report, a CI log or a baseline, whether the Secret comes from an export (`kubectl get -o yaml`)
+or from a manifest of the repository: reports are uploaded, annotated on pull requests and kept in CI logs that
+more people read than the repository's Secrets. Findings carry two pieces of file text, the source line and the
+excerpt: any part of them that lies in such a value is replaced (the position still points into it). A message or
+hint that contains a whole Secret value of the run (a check quoting decoded cloud-init user data, say) has it
+replaced too.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
-import re
 from collections.abc import Iterable
 
 from lint.kube.objects import KubeObject
@@ -23,8 +22,6 @@ from lint.text.source import SourceText
 
 LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
 SECRET_KIND = kind_pattern("Secret")
-SERVER_SET = ("uid", "resourceVersion", "creationTimestamp", "managedFields")  # what only the API server writes
-SERVER_SET_TEXT = re.compile(r"""["']?\b(?:uid|resourceVersion|creationTimestamp|managedFields)["']?\s*:""")
 MIN_QUOTED = 6  # shorter values ("true", "prod") are too common to hunt for in messages
 
 
@@ -45,18 +42,12 @@ def is_secret(obj: KubeObject) -> bool:
     return obj.kind == "Secret" and obj.group == ""
 
 
-def exported(obj: KubeObject) -> bool:
-    """An object as the API server prints it: server-set metadata, or an item of a `List`."""
-    metadata = obj.metadata
-    return obj.node is not obj.document.root or (
-        metadata is not None and any(metadata.get(key) is not None for key in SERVER_SET))
-
-
 def secret_ranges(objects: Iterable[KubeObject]) -> list[tuple[int, int, int]]:
-    """(start, end, decoded size) of every value of an exported Secret in these objects, by file offset."""
+    """(start, end, decoded size) of every value of a Secret in these objects, by file offset: an export's or a
+    manifest's alike, since a report may land in a CI log (no Secret value in any output)."""
     ranges = []
     for obj in objects:
-        if not is_secret(obj) or not exported(obj):
+        if not is_secret(obj):
             continue
         for field, encoded in (("data", True), ("stringData", False)):
             values = obj.node.get(field)
@@ -97,8 +88,7 @@ def unbuilt_secret(source: SourceText, documents: Iterable[Document], start: int
     """Whether the offset lies in a document that names a Secret but was not built (a syntax error, say)."""
     for document in documents:
         if document.start <= start < max(document.end, document.start + 1):
-            return (document.root is None and SECRET_KIND.search(source.text, document.start, document.end) is not None
-                    and SERVER_SET_TEXT.search(source.text, document.start, document.end) is not None)
+            return document.root is None and SECRET_KIND.search(source.text, document.start, document.end) is not None
     return False
 
 
