@@ -5,11 +5,12 @@ Facts (velero-kubevirt-facts Q4.1, Q5; velero-io/velero): a Backup's hooks are `
 `spec.template.hooks.resources[]`. The CRD (config/crd/v1/bases/velero.io_backups.yaml) requires a resource's
 `name`, a hook's `exec` and its `command` (an array of strings, minItems 1), allows only `Continue` and `Fail`
 for `onError`, and says only `type: string` for `timeout`, which Velero's typed client decodes as a
-metav1.Duration with time.ParseDuration; lint.checks.hookschema judges the hooks with that schema (VM501). Velero runs hooks for pods only (`HandleHooks` returns early for any
-other resource), selects them with `ResourceHookSelector.applicableTo` (namespaces and resources as
-include/exclude lists, then the label selector against the pod's labels), and skips a phase's spec hooks for a
-pod whose annotations define that phase's hook ("If the pod has the hook specified via annotations, that takes
-priority"). KubeVirt writes such annotation hooks onto every virt-launcher pod unless skipped (Q4.3).
+metav1.Duration with time.ParseDuration; lint.checks.hookschema judges the hooks with that schema (VM501).
+Velero runs hooks for pods only (`HandleHooks` returns early for any other resource), selects them with
+`ResourceHookSelector.applicableTo` (namespaces and resources as include/exclude lists, then the label selector
+against the pod's labels), and skips a phase's spec hooks for a pod whose annotations define that phase's hook
+("If the pod has the hook specified via annotations, that takes priority"). KubeVirt writes such annotation
+hooks onto every virt-launcher pod unless skipped (Q4.3).
 """
 
 from __future__ import annotations

@@ -13,8 +13,8 @@ name or an empty hook resource `name` (ExecutePodCommand fails every hook of the
 required") make every hook fail. Those are errors. A negative timeout is accepted and decoded, but Velero arms a
 timer only for a positive one, so the hook runs without a time limit: a warning, as VM106 reasons.
 
-`tests/oracle/velero_hooks/` holds the verdicts of Velero's real CRDs on a few thousand generated objects; the
-suite checks these hits against them.
+`tests/oracle/vectors/velero_hooks.jsonl` holds the verdicts of Velero's real CRDs on a few thousand generated
+objects; the suite checks these hits against them.
 """
 
 from __future__ import annotations
@@ -83,7 +83,8 @@ def restore_hook_invalid(obj: KubeObject, ctx: Any) -> Iterator[Hit]:
     checks (lint.kubevirt.index.VELERO_KINDS). To wire it: add rules/VM504.yaml with `check:
     restore-hook-invalid`, register it in lint/checks/__init__.py as a "velero" check, add "Restore" to
     VELERO_KINDS and keep VM502/VM503 to Backups and Schedules (a Restore's hooks ignore includedResources, and
-    annotations decide differently). Restore verdicts of the real CRD are in tests/oracle/velero_hooks already.
+    annotations decide differently). Restore verdicts of the real CRD are in tests/oracle/vectors/velero_hooks.jsonl
+    already (tests/test_velero_oracle.py checks this function against them).
     """
     if obj.kind == "Restore":
         velero = ctx.settings.velero.version
@@ -148,7 +149,9 @@ class _Report:
         if suggestion is None or suggestion[0] != "move":
             return None
         missing = Problem(problem.path, "required", suggestion[1])
-        return suggestion[1] if missing in self.judgement.errors else None
+        if missing not in self.judgement.errors or (*problem.path, suggestion[1]) in self.judgement.dropped:
+            return None  # the missing field's hit points at its null, not at the object holding both
+        return suggestion[1]
 
     def unknown(self) -> Iterator[Hit]:
         for problem in self.judgement.unknown:
@@ -247,7 +250,9 @@ class _Report:
             if found == "null":
                 return Hit(node.span, f"{where} is null: the CRD wants strings, so the API server rejects the {kind}",
                            hint="replace null with the string you meant, or remove it")
-            hint = f"quote it: '{node.value}'" if isinstance(node, Scalar) else "flatten the command into one list of strings"
+            hint = "flatten the command into one list of strings"
+            if isinstance(node, Scalar):
+                hint = f"quote it: '{node.value}'"
             return Hit(node.span, f"{where} is {word}, not a string: the CRD wants strings, so the API server rejects "
                        f"the {kind}", hint=hint)
         if last == "command":
@@ -338,9 +343,7 @@ class _Report:
             return False
         if self.kind == "Restore":
             hooks = node.get("postHooks")
-            return isinstance(hooks, Sequence) and any(
-                isinstance(hook, Mapping) and hook.get("exec") is not None for hook in hooks.items
-            )
+            return isinstance(hooks, Sequence) and any(_has_exec(hook) for hook in hooks.items)
         return any(isinstance(hooks := node.get(phase), Sequence) and hooks.items for phase in ("pre", "post"))
 
     def _duration(self, path: JSONPath, node: Scalar, use: str) -> Iterator[Hit]:
@@ -368,6 +371,12 @@ class _Report:
                        "default only in place of 0 and arms a timer only for a positive timeout, so the hook runs "
                        "with no time limit")
         yield Hit(node.span, message, hint=f"use a positive duration such as {positive}", severity=Severity.WARNING)
+
+
+def _has_exec(hook: Node) -> bool:
+    """A restore hook with an exec (a null one is dropped by the API server)."""
+    exec_node = hook.get("exec") if isinstance(hook, Mapping) else None
+    return exec_node is not None and node_type(exec_node) != "null"
 
 
 _MAPPING_HINTS = {
