@@ -182,6 +182,8 @@ class _Report:
             fields = ", ".join(self.schema.fields(problem.schema))
             return f"remove it: the fields here are {fields}"
         action, target = suggestion
+        if action == "rename" and " or " in target:
+            return f"did you mean {target}?"
         if action == "rename":
             return f"did you mean {target}? write {target}: instead of {key.value}:"
         return f"{problem.field} belongs under {target}: move it there"

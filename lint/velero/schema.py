@@ -201,6 +201,9 @@ def closest(name: str, known: list[str]) -> str | None:
     by_squashed = {_NOT_ALNUM.sub("", field.lower()): field for field in known}
     if squashed in by_squashed:
         return by_squashed[squashed]
+    ending = [field for squashed_field, field in by_squashed.items() if squashed_field.endswith(squashed)]
+    if len(ending) > 1 and len(squashed) >= 4:
+        return " or ".join(ending)  # a restore hook's `timeout`: execTimeout or waitTimeout
     stem = _SUFFIX.sub("", squashed)
     if stem:
         for squashed_field, field_name in by_squashed.items():
