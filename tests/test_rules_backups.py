@@ -10,7 +10,7 @@ from lint.core.findings import Finding, Severity
 from lint.run.discovery import InputFile
 from lint.run.engine import run, select_rules
 from lint.target.settings import Settings
-from lint.target.versions import KubeVirt, parse_version
+from lint.target.versions import KubeVirt, Velero, parse_version
 
 BACKUP_PATH = "spec.hooks.resources[0]"
 SCHEDULE_PATH = "spec.template.hooks.resources[0]"
@@ -221,15 +221,16 @@ def test_upper_case_unit_hint() -> None:
     assert findings[0].hint == "write 60s"
 
 
-def test_negative_timeout_waits_forever() -> None:
+def test_negative_timeout_runs_unbounded_a_warning() -> None:
+    """The API server accepts it and Velero decodes it: not a rejection, but a hook that is never timed out."""
     findings = lint_text(backup(*exec_hook(COMMAND_OK, "timeout: -5s")), select=("VM501",))
     assert where(findings) == [("VM501", 13, 24)]
     assert findings[0].message == (
-        f"{BACKUP_PATH}.pre[0].exec.timeout -5s is negative: Velero puts its 30s default only in place of 0 and "
-        "arms a timer only for a positive timeout, so it waits for the hook forever"
+        f"{BACKUP_PATH}.pre[0].exec.timeout -5s is negative: the API server accepts it, but Velero puts its 30s "
+        "default only in place of 0 and arms a timer only for a positive timeout, so the hook runs with no time limit"
     )
     assert findings[0].hint == "use a positive duration such as 5s"
-    assert findings[0].severity == Severity.ERROR
+    assert findings[0].severity == Severity.WARNING
 
 
 @pytest.mark.parametrize("value", ["0s", "'0'", "30s", "1m30s", "1.5m", "+10s", "300ms"])
@@ -543,3 +544,158 @@ def test_a_launcher_without_namespace_takes_the_command_line_namespace() -> None
     assert run_files(("vm.yaml", vm(namespace=None)), ("backup.yaml", text), settings=Settings(namespace="dev")) == []
     findings = run_files(("vm.yaml", vm(namespace=None)), ("backup.yaml", text), settings=Settings(namespace="prod"))
     assert len(findings) == 2
+
+
+# --- VM501: the schema check (lint.checks.hookschema) ---------------------------------------------------------
+
+
+def _one(text: str) -> Finding:
+    findings = lint_text(text, select=("VM501",))
+    assert len(findings) == 1, [f.message for f in findings]
+    return findings[0]
+
+
+@pytest.mark.parametrize(
+    ("line", "needle", "message", "hint"),
+    [
+        ("name: 123", "123", f"{BACKUP_PATH}.name is a YAML number, not a string: the CRD wants a string, so the API "
+         "server rejects the Backup", "quote it: '123'"),
+        ("labelSelector: {matchLabels: {replica: 1}}", "1}", f"{BACKUP_PATH}.labelSelector.matchLabels.replica is a "
+         "YAML number, not a string: label values are strings, so the API server rejects the Backup",
+         'quote it: replica: "1"'),
+        ("labelSelector: {matchLabels: {backup: true}}", "true", f"{BACKUP_PATH}.labelSelector.matchLabels.backup is "
+         "a YAML boolean, not a string: label values are strings, so the API server rejects the Backup",
+         'quote it: backup: "true"'),
+        ("labelSelector: {matchExpressions: [{key: app}]}", "{key", f"{BACKUP_PATH}.labelSelector.matchExpressions[0] "
+         "has no operator: operator is required (In, NotIn, Exists or DoesNotExist), so the API server rejects the "
+         "Backup", "add operator: In, NotIn, Exists or DoesNotExist"),
+    ],
+    ids=["name-number", "label-number", "label-bool", "no-operator"],
+)
+def test_what_the_api_server_enforces_beyond_the_old_checks(line: str, needle: str, message: str, hint: str) -> None:
+    first = "name: freeze" if not line.startswith("name:") else line
+    lines = (line,) if not line.startswith("name:") else ()
+    text = backup(*lines, *exec_hook(COMMAND_OK), first=first)
+    finding = _one(text)
+    row = 9 if line.startswith("name:") else FIRST_LINE
+    assert (finding.line, finding.column) == (row, col(text, row, needle))
+    assert (finding.message, finding.hint, finding.severity) == (message, hint, Severity.ERROR)
+
+
+def test_a_container_that_is_not_a_string() -> None:
+    text = backup(*exec_hook(COMMAND_OK, "container: 5"))
+    finding = _one(text)
+    assert (finding.line, finding.column) == (13, 26)
+    assert finding.message == (f"{BACKUP_PATH}.pre[0].exec.container is a YAML number, not a string: the CRD wants a "
+                               "string, so the API server rejects the Backup")
+
+
+@pytest.mark.parametrize(
+    ("lines", "line", "needle", "field", "meant", "title"),
+    [
+        (("preHooks:", "  - exec:", f"      {COMMAND_OK}"), 10, "preHooks", "preHooks", "pre", "a hook resource"),
+        (("includeNamespaces: [prod]", *exec_hook(COMMAND_OK)), 10, "includeNamespaces", "includeNamespaces",
+         "includedNamespaces", "a hook resource"),
+        (exec_hook(COMMAND_OK, "onerror: Fail"), 13, "onerror", "pre[0].exec.onerror", "onError", "an exec hook"),
+        (exec_hook(COMMAND_OK, "timeOut: 30s"), 13, "timeOut", "pre[0].exec.timeOut", "timeout", "an exec hook"),
+    ],
+    ids=["preHooks", "includeNamespaces", "onerror", "timeOut"],
+)
+def test_unknown_fields_say_what_clients_do_and_what_was_meant(
+    lines: tuple[str, ...], line: int, needle: str, field: str, meant: str, title: str
+) -> None:
+    text = backup(*lines)
+    finding = _one(text)
+    assert (finding.line, finding.column, finding.severity) == (line, col(text, line, needle), Severity.ERROR)
+    assert finding.message == (
+        f"{BACKUP_PATH}.{field} is not a field of {title}: kubectl refuses the Backup (its field validation is strict "
+        "by default), and a client that does not ask for strict validation, as many GitOps controllers, has the API "
+        "server drop the field without a word, so it never takes effect"
+    )
+    assert finding.hint == f"did you mean {meant}? write {meant}: instead of {needle}:"
+
+
+def test_a_hook_command_outside_exec_is_one_finding_on_the_hook() -> None:
+    text = backup("pre:", "  - command: [/bin/sync]")
+    finding = _one(text)
+    assert (finding.line, finding.column) == (11, 13)
+    assert finding.message == (
+        f"{BACKUP_PATH}.pre[0] has no exec: exec is required, so the API server rejects the Backup")
+    assert finding.hint == "write exec: and move command below it"
+
+
+def test_an_empty_resource_name_fails_every_hook() -> None:
+    text = backup(*exec_hook(COMMAND_OK), first='name: ""')
+    finding = _one(text)
+    assert (finding.line, finding.column, finding.severity) == (9, 15, Severity.ERROR)
+    assert finding.message == (
+        f'{BACKUP_PATH}.name is empty: the API server accepts it, but Velero passes it to every exec hook of this '
+        'resource as the hook\'s name and fails each with "hookName is required"'
+    )
+    assert lint_text(backup("pre: []", first='name: ""'), select=("VM501",)) == []  # no hook, nothing fails
+
+
+def test_findings_point_inside_flow_style_mappings() -> None:
+    text = backup(first='{name: 7, pre: [{exec: {command: [/bin/sync], onerror: Fail, timeout: "30"}}]}')
+    findings = lint_text(text, select=("VM501",))
+    assert [(f.line, f.column, f.end_column, f.excerpt) for f in findings] == [
+        (9, col(text, 9, "7"), col(text, 9, "7") + 1, "7"),
+        (9, col(text, 9, "onerror"), col(text, 9, "onerror") + 7, "onerror"),
+        (9, col(text, 9, '"30"'), col(text, 9, '"30"') + 4, '"30"'),
+    ]
+
+
+def test_null_matchlabel_values_and_nullable_lists_are_dropped_or_accepted() -> None:
+    """The API server drops a non-nullable null and keeps a nullable one: neither is refused."""
+    text = backup("includedResources: null", "labelSelector: {matchLabels: {tier: null}}", *exec_hook(COMMAND_OK))
+    assert lint_text(text, select=("VM501",)) == []
+
+
+def test_hooks_that_are_not_a_mapping() -> None:
+    text = "apiVersion: velero.io/v1\nkind: Backup\nmetadata:\n  name: b\nspec:\n  hooks: [freeze]\n"
+    finding = _one(text)
+    assert (finding.line, finding.column) == (6, 10)
+    assert finding.message == "spec.hooks is a YAML list, not a mapping: the API server rejects the Backup"
+
+
+def test_velero_1_2_keeps_unknown_fields_and_before_it_nothing_is_validated() -> None:
+    from lint.checks.hookschema import hooks_hits
+    from lint.kube.loading import load_file
+
+    (obj,) = load_file("b.yaml", backup(*exec_hook(COMMAND_OK, "timeOut: 30s", "onError: fail")).encode()).objects
+    latest = [hit.message for hit in hooks_hits(obj, (1, 18, 1))]
+    assert len(latest) == 2 and "kubectl refuses the Backup" in latest[0]
+    old = [hit.message for hit in hooks_hits(obj, (1, 2, 0))]
+    assert old[0].endswith("the CRD of Velero 1.2.0 keeps unknown fields, but Velero never reads it, so it never "
+                           "takes effect")
+    assert "CRD allows only Continue or Fail" in old[1]
+    assert list(hooks_hits(obj, (1, 1, 0))) == []
+
+
+def test_the_restore_entry_point_for_vm504() -> None:
+    from lint.checks.hookschema import restore_hook_invalid
+    from lint.kube.loading import load_file
+
+    text = (
+        "apiVersion: velero.io/v1\nkind: Restore\nmetadata:\n  name: r\n  namespace: velero\nspec:\n"
+        "  backupName: nightly\n  hooks:\n    resources:\n      - name: db\n        postHooks:\n"
+        "          - exec: {command: [/bin/true], waitForReady: yes, waitTimeout: -1s, timeout: 5s}\n"
+    )
+    (obj,) = load_file("r.yaml", text.encode()).objects
+
+    class Context:
+        settings = Settings()
+
+    hits = list(restore_hook_invalid(obj, Context()))
+    assert [(hit.span.line, hit.span.column, hit.severity) for hit in hits] == [
+        (12, col(text, 12, "timeout: 5s"), None), (12, col(text, 12, "-1s"), Severity.WARNING)]
+    assert hits[0].hint == "did you mean execTimeout or waitTimeout?"
+    assert hits[1].message == (
+        "spec.hooks.resources[0].postHooks[0].exec.waitTimeout -1s is negative: the API server accepts it, but Velero "
+        "waits for the container without a time limit when the wait timeout is not positive")
+    older = Settings(velero=Velero(parse_version("1.12.0")))
+
+    class OldContext:
+        settings = older
+
+    assert any("waitForReady is not a field" in hit.message for hit in restore_hook_invalid(obj, OldContext()))

@@ -5,49 +5,35 @@ Facts (velero-kubevirt-facts Q4.1, Q5; velero-io/velero): a Backup's hooks are `
 `spec.template.hooks.resources[]`. The CRD (config/crd/v1/bases/velero.io_backups.yaml) requires a resource's
 `name`, a hook's `exec` and its `command` (an array of strings, minItems 1), allows only `Continue` and `Fail`
 for `onError`, and says only `type: string` for `timeout`, which Velero's typed client decodes as a
-metav1.Duration with time.ParseDuration. Velero runs hooks for pods only (`HandleHooks` returns early for any
-other resource), selects them with `ResourceHookSelector.applicableTo` (namespaces and resources as
-include/exclude lists, then the label selector against the pod's labels), and skips a phase's spec hooks for a
-pod whose annotations define that phase's hook ("If the pod has the hook specified via annotations, that takes
-priority"). KubeVirt writes such annotation hooks onto every virt-launcher pod unless skipped (Q4.3).
+metav1.Duration with time.ParseDuration; lint.checks.hookschema judges the hooks with that schema (VM501).
+Velero runs hooks for pods only (`HandleHooks` returns early for any other resource), selects them with
+`ResourceHookSelector.applicableTo` (namespaces and resources as include/exclude lists, then the label selector
+against the pod's labels), and skips a phase's spec hooks for a pod whose annotations define that phase's hook
+("If the pod has the hook specified via annotations, that takes priority"). KubeVirt writes such annotation
+hooks onto every virt-launcher pod unless skipped (Q4.3).
 """
 
 from __future__ import annotations
 
-import difflib
 import fnmatch
-import json
 import re
-import shlex
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 from lint.checks import CheckContext
+from lint.checks.hookschema import hooks_hits
 from lint.core.findings import Hit
-from lint.golang.duration import parse_duration
 from lint.kube.objects import KubeObject, mapping_at
 from lint.kubevirt.index import Launcher
 from lint.text.nodes import Mapping, Node, Scalar, Sequence
 from lint.text.scalars import node_type
-from lint.velero.hooks import parse_command
 
 SKIP_HOOKS_KEY = "kubevirt.io/skip-backup-hooks"
-ON_ERROR_VALUES = ("Continue", "Fail")
 PHASES = ("pre", "post")
 # What Kubernetes discovery resolves to the core `pods` resource (lower-cased first), and the include-all
 # wildcard. Velero's generateIncludesExcludes ignores `*` in an exclude list, so it only counts when included.
 POD_NAMES = frozenset({"pods", "pod", "po"})
 _GLOB_CHARS = re.compile(r"[*?\[{]")
-
-_TYPE_WORDS = {
-    "str": "a string",
-    "bool": "a YAML boolean",
-    "int": "a YAML number",
-    "float": "a YAML number",
-    "null": "YAML null",
-    "list": "a YAML list",
-    "map": "a YAML mapping",
-}
 
 
 @dataclass(frozen=True)
@@ -91,219 +77,10 @@ def _is_null(node: Node) -> bool:
 
 
 def backup_hook_invalid(obj: KubeObject, ctx: CheckContext) -> Iterator[Hit]:
-    """What the API server rejects in a hook resource, and timeouts Velero cannot decode or never enforces."""
-    kind = obj.kind
-    for resource in hook_resources(obj):
-        name = resource.node.entry("name")
-        if name is None or _is_null(name[1]):
-            yield Hit(
-                name[0].span if name else resource.node.span,
-                f"{resource.path} has no name: name is required, so the API server rejects the {kind}",
-                hint="name the hook resource, for example name: freeze-vms",
-            )
-        for phase in PHASES:
-            hooks = resource.phase(phase)
-            if hooks is None:
-                continue
-            for index, hook in enumerate(hooks.items):
-                yield from _check_hook(f"{resource.path}.{phase}[{index}]", hook, kind)
-
-
-def _check_hook(path: str, hook: Node, kind: str) -> Iterator[Hit]:
-    if not isinstance(hook, Mapping):
-        yield Hit(
-            hook.span,
-            f"{path} is {_TYPE_WORDS[node_type(hook)]}, not a hook with exec: the API server rejects the {kind}",
-            hint='write the hook as a mapping: exec: {command: ["/path/to/program", …]}',
-        )
-        return
-    entry = hook.entry("exec")
-    if entry is None or _is_null(entry[1]):
-        yield Hit(
-            entry[0].span if entry else hook.span,
-            f"{path} has no exec: exec is required, so the API server rejects the {kind}",
-            hint='add exec with the command to run, for example exec: {command: ["/path/to/program", …]}',
-        )
-        return
-    exec_key, exec_node = entry
-    if not isinstance(exec_node, Mapping):
-        yield Hit(
-            exec_node.span,
-            f"{path}.exec is {_TYPE_WORDS[node_type(exec_node)]}, not a mapping: the API server rejects the {kind}",
-            hint="exec is a mapping with command and, optionally, container, onError and timeout",
-        )
-        return
-    yield from _check_command(f"{path}.exec", exec_key, exec_node, kind)
-    yield from _check_on_error(f"{path}.exec.onError", exec_node.get("onError"), kind)
-    yield from _check_timeout(f"{path}.exec.timeout", exec_node.get("timeout"), kind)
-
-
-def _check_command(path: str, exec_key: Scalar, exec_node: Mapping, kind: str) -> Iterator[Hit]:
-    entry = exec_node.entry("command")
-    if entry is None or _is_null(entry[1]):
-        yield Hit(
-            entry[0].span if entry else exec_key.span,
-            f"{path} has no command: command is required, so the API server rejects the {kind}",
-            hint='add the command as a list of strings, for example command: ["/path/to/program", …]',
-        )
-        return
-    command = entry[1]
-    where = f"{path}.command"
-    if not isinstance(command, Sequence):
-        kind_word = node_type(command)
-        hint = 'write the command as a list of strings, for example ["/path/to/program", …]'
-        if isinstance(command, Scalar) and kind_word == "str":
-            hint = _list_hint(command)
-        yield Hit(
-            command.span,
-            f"{where} is {_TYPE_WORDS[kind_word]}, not a list: the CRD wants a list of strings, so the API "
-            f"server rejects the {kind}",
-            hint=hint,
-        )
-        return
-    if not command.items:
-        yield Hit(
-            command.span,
-            f"{where} is an empty list: the CRD requires at least one item (minItems 1), so the API server "
-            f"rejects the {kind}",
-            hint='name the program to run: ["/path/to/program", …]',
-        )
-        return
-    for index, item in enumerate(command.items):
-        item_type = node_type(item)
-        what = "the program name" if index == 0 else f"element {index + 1}"
-        if item_type == "str":
-            if index == 0 and isinstance(item, Scalar) and not item.value.strip():
-                yield Hit(
-                    item.span,
-                    f"{what} of {where} is empty: the API server accepts it, but there is no program to run, so "
-                    "the hook fails",
-                    hint='name the program first: ["/path/to/program", …]',
-                )
-            continue
-        if item_type == "null":
-            yield Hit(
-                item.span,
-                f"{what} of {where} is null: the CRD wants strings, so the API server rejects the {kind}",
-                hint="replace null with the string you meant, or remove it",
-            )
-        elif isinstance(item, Scalar):
-            yield Hit(
-                item.span,
-                f"{what} of {where} is {_TYPE_WORDS[item_type]}, not a string: the CRD wants strings, so the "
-                f"API server rejects the {kind}",
-                hint=f"quote it: '{item.value}'",
-            )
-        else:
-            yield Hit(
-                item.span,
-                f"{what} of {where} is {_TYPE_WORDS[item_type]}, not a string: the CRD wants strings, so the "
-                f"API server rejects the {kind}",
-                hint="flatten the command into one list of strings",
-            )
-
-
-def _list_hint(command: Scalar) -> str:
-    """The list the author most likely meant by a command written as one string."""
-    text = command.value
-    if text.startswith("["):
-        parsed = parse_command(text)
-        if parsed.form == "json":
-            return f"write it as a YAML list, not a JSON string: command: {json.dumps(list(parsed.argv))}"
-    try:
-        argv = shlex.split(text)
-    except ValueError:
-        argv = text.split()
-    if not argv:
-        return 'write the command as a list of strings, for example ["/path/to/program", …]'
-    return f"write it as a list: command: {json.dumps(argv, ensure_ascii=False)}"
-
-
-def _check_on_error(path: str, value: Node | None, kind: str) -> Iterator[Hit]:
-    if value is None or _is_null(value):
-        return  # absent (a null is pruned): Velero's default applies
-    value_type = node_type(value)
-    if value_type != "str" or not isinstance(value, Scalar):
-        yield Hit(
-            value.span,
-            f"{path} is {_TYPE_WORDS[value_type]}, not Continue or Fail: the CRD allows only those two strings, "
-            f"so the API server rejects the {kind}",
-            hint="write onError: Continue or onError: Fail",
-        )
-        return
-    if value.value in ON_ERROR_VALUES:
-        return
-    suggestion = _on_error_suggestion(value.value)
-    yield Hit(
-        value.span,
-        f"{path} is {_quoted(value.value)}, but the CRD allows only Continue or Fail (case-sensitive), so the "
-        f"API server rejects the {kind}",
-        hint=f"write onError: {suggestion}" if suggestion else "write onError: Continue or onError: Fail",
-    )
-
-
-def _quoted(text: str) -> str:
-    return json.dumps(text, ensure_ascii=False)
-
-
-def _on_error_suggestion(text: str) -> str | None:
-    wanted = text.strip().lower()
-    by_lower = {choice.lower(): choice for choice in ON_ERROR_VALUES}
-    if wanted in by_lower:
-        return by_lower[wanted]
-    found = difflib.get_close_matches(wanted, list(by_lower), n=1, cutoff=0.6)
-    return by_lower[found[0]] if found else None
-
-
-def _check_timeout(path: str, value: Node | None, kind: str) -> Iterator[Hit]:
-    if value is None or _is_null(value):
-        return
-    value_type = node_type(value)
-    if value_type != "str" or not isinstance(value, Scalar):
-        yield Hit(
-            value.span,
-            f"{path} is {_TYPE_WORDS[value_type]}, not a string: the CRD wants a duration string such as "
-            f'"30s", so the API server rejects the {kind}',
-            hint=_duration_hint(value.value) if isinstance(value, Scalar) else "write a Go duration such as 30s",
-        )
-        return
-    parsed = parse_duration(value.value)
-    if parsed.error is not None:
-        yield Hit(
-            value.span,
-            f"{path} {_quoted(value.value)} is not a Go duration ({parsed.error}): the CRD only asks for a "
-            f"string, so the API server accepts the {kind}, but Velero's typed client cannot decode it into a "
-            f"metav1.Duration, so Velero cannot read the {kind}",
-            hint=_duration_hint(value.value),
-        )
-    elif parsed.nanoseconds is not None and parsed.nanoseconds < 0:
-        positive = value.value[1:] if value.value.startswith("-") else ""
-        if not positive or parse_duration(positive).error is not None:
-            positive = "60s"
-        yield Hit(
-            value.span,
-            f"{path} {value.value} is negative: Velero puts its 30s default only in place of 0 and arms a timer "
-            "only for a positive timeout, so it waits for the hook forever",
-            hint=f"use a positive duration such as {positive}",
-        )
-
-
-_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)")
-_DAYS = re.compile(r"(\d+)\s*d(ays?)?", re.IGNORECASE)
-
-
-def _duration_hint(text: str) -> str:
-    stripped = text.strip()
-    if _NUMBER.fullmatch(stripped):
-        return f"add a unit: {stripped}s (Go durations need one: ns, us, ms, s, m or h)"
-    days = _DAYS.fullmatch(stripped)
-    if days:
-        return f"Go durations have no day unit: {int(days.group(1)) * 24}h"
-    compact = stripped.replace(" ", "")
-    for candidate in (compact, compact.lower()):
-        if candidate != text and parse_duration(candidate).error is None:
-            return f"write {candidate}"
-    return "write a Go duration such as 30s, 5m or 1h30m"
+    """What the API server rejects in a Backup's or Schedule's hooks (judged with Velero's CRD schema, unknown
+    fields included), and what it accepts but Velero cannot use or never bounds (lint.checks.hookschema)."""
+    velero = ctx.settings.velero.version
+    yield from hooks_hits(obj, (velero.major, velero.minor, velero.patch))
 
 
 # --- VM502 ------------------------------------------------------------------------------------------------
