@@ -25,6 +25,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -34,34 +35,58 @@ import mutation  # noqa: E402
 
 _STATE: dict[str, object] = {}
 
+Record = dict  # type: ignore[type-arg]  # a failure as JSON: kind, signature, detail, mutant, sample, operations
+
+
+@dataclass
+class Tally:
+    """What a share of the in-process mutants gave; tallies of the workers add up."""
+
+    mutants: int = 0
+    pure: int = 0  # also loaded by the pure-Python parser alone
+    failures: list[Record] = field(default_factory=list)
+    cpu: float = 0.0
+    slowest: tuple[float, int] = (0.0, 0)  # the slowest batch: seconds, its first mutant
+    stats: Counter[str] = field(default_factory=Counter)  # mutation.Linter.stats
+
+    def add(self, other: Tally) -> None:
+        self.mutants += other.mutants
+        self.pure += other.pure
+        self.failures += other.failures
+        self.cpu += other.cpu
+        self.slowest = max(self.slowest, other.slowest)
+        self.stats += other.stats
+
 
 def _init(seed: int, corpus: bool) -> None:
-    _STATE["samples"] = mutation.all_samples(corpus)
-    _STATE["linter"] = mutation.Linter()
-    _STATE["seed"] = seed
+    samples = mutation.all_samples(corpus)
+    linter = mutation.Linter()
+    mutation.lint_batch(linter, [(sample.name, sample.data) for sample in samples[:5]])  # imports, caches: warm
+    _STATE.update(samples=samples, linter=linter, seed=seed)
 
 
-def _work(task: tuple[int, int, int, int]) -> tuple[int, int, list[dict], float, tuple[float, int], Counter[str]]:  # type: ignore[type-arg]
-    """Mutants start..start+count in batches: how many were linted, loaded by the pure parser, the failures, the
-    CPU time, the slowest batch (seconds, its first mutant) and what the mutants gave (mutation.Linter.stats)."""
+def _work(task: tuple[int, int, int, int]) -> Tally:
+    """Mutants start..start+count, `batch` files per in-process run; every `pure_every`th by the pure parser too."""
     start, count, batch, pure_every = task
     began = time.process_time()
     samples, linter, seed = _STATE["samples"], _STATE["linter"], _STATE["seed"]
-    linter.stats.clear()  # type: ignore[attr-defined]
-    failures, pure, slowest = [], 0, (0.0, start)
+    assert isinstance(linter, mutation.Linter) and isinstance(seed, int)
+    linter.stats.clear()
+    tally = Tally(mutants=count, slowest=(0.0, start))
     for group in mutation.batched(mutation.mutants(samples, seed, start, count), batch):  # type: ignore[arg-type]
-        files = [(m.name, m.data) for m in group]
         timer = time.perf_counter()
-        found = mutation.lint_batch(linter, files)  # type: ignore[arg-type]
-        slowest = max(slowest, (time.perf_counter() - timer, group[0].index))
+        found = mutation.lint_batch(linter, [(m.name, m.data) for m in group])
+        tally.slowest = max(tally.slowest, (time.perf_counter() - timer, group[0].index))
         chosen = [(m.name, m.data) for m in group if pure_every and m.index % pure_every == 0]
-        pure += len(chosen)
+        tally.pure += len(chosen)
         found += mutation.pure_parser_failures(chosen)
-        failures += [_failure_dict(f, group) for f in found]
-    return count, pure, failures, time.process_time() - began, slowest, Counter(linter.stats)  # type: ignore[attr-defined]
+        tally.failures += [_record(f, group) for f in found]
+    tally.cpu = time.process_time() - began
+    tally.stats = Counter(linter.stats)
+    return tally
 
 
-def _failure_dict(failure: mutation.Failure, group: list[mutation.Mutant]) -> dict:  # type: ignore[type-arg]
+def _record(failure: mutation.Failure, group: list[mutation.Mutant]) -> Record:
     names = failure.name.split(",")
     members = [m for m in group if m.name in names]
     first = members[0] if members else None
@@ -72,29 +97,23 @@ def _failure_dict(failure: mutation.Failure, group: list[mutation.Mutant]) -> di
     }
 
 
-def in_process(args: argparse.Namespace) -> tuple[int, int, list[dict], float, float, tuple[float, int], Counter[str]]:  # type: ignore[type-arg]
+def in_process(args: argparse.Namespace) -> tuple[Tally, float]:
+    """Every mutant in-process on `--jobs` processes: the tally and the wall time."""
     chunk = 500
     tasks = [(start, min(chunk, args.mutants - start), args.batch, args.pure_every)
              for start in range(0, args.mutants, chunk)]
-    tried = pure = 0
-    failures: list[dict] = []  # type: ignore[type-arg]
-    cpu, slowest, stats = 0.0, (0.0, 0), Counter[str]()
+    total = Tally()
     began = time.monotonic()
     with multiprocessing.get_context("fork").Pool(args.jobs, _init, (args.seed, not args.no_corpus)) as pool:
-        for done, loaded, found, seconds, slow, counted in pool.imap_unordered(_work, tasks):
-            stats += counted
-            tried += done
-            pure += loaded
-            failures += found
-            cpu += seconds
-            slowest = max(slowest, slow)
-            if tried % 10000 < chunk:
-                print(f"  {tried:>8,} mutants in-process, {len(failures)} failures, "
+        for tally in pool.imap_unordered(_work, tasks):
+            total.add(tally)
+            if total.mutants % 10000 < chunk:
+                print(f"  {total.mutants:>8,} mutants in-process, {len(total.failures)} failures, "
                       f"{time.monotonic() - began:.0f} s", flush=True)
-    return tried, pure, failures, time.monotonic() - began, cpu, slowest, stats
+    return total, time.monotonic() - began
 
 
-def slowest_mutant(args: argparse.Namespace, samples: list[mutation.Sample], first: int) -> dict:  # type: ignore[type-arg]
+def slowest_mutant(args: argparse.Namespace, samples: list[mutation.Sample], first: int) -> Record:
     """The slowest mutant of the slowest batch, linted alone again (wall time, so only indicative)."""
     linter = mutation.Linter()
     mutation.lint_batch(linter, [(sample.name, sample.data) for sample in samples[:5]])  # imports, caches: warm
@@ -108,7 +127,8 @@ def slowest_mutant(args: argparse.Namespace, samples: list[mutation.Sample], fir
             "operations": list(worst.operations)}
 
 
-def through_cli(args: argparse.Namespace, samples: list[mutation.Sample]) -> tuple[int, list[dict], float]:  # type: ignore[type-arg]
+def through_cli(args: argparse.Namespace, samples: list[mutation.Sample]) -> tuple[int, list[Record], float]:
+    """A sample of the mutants through the command line, `--cli-batch` files per directory."""
     chosen = (mutation.mutant(samples, args.seed, index) for index in range(0, args.mutants, args.cli_every))
     tried, failures = 0, []
     began = time.monotonic()
@@ -116,12 +136,12 @@ def through_cli(args: argparse.Namespace, samples: list[mutation.Sample]) -> tup
         for number, group in enumerate(mutation.batched(chosen, args.cli_batch)):
             directory = Path(tmp) / f"batch-{number}"
             found = mutation.cli_batch([(m.name, m.data) for m in group], directory)
-            failures += [_failure_dict(f, group) for f in found]
+            failures += [_record(f, group) for f in found]
             tried += len(group)
     return tried, failures, time.monotonic() - began
 
 
-def minimized(failure: dict, samples: list[mutation.Sample], seed: int) -> dict:  # type: ignore[type-arg]
+def minimized(failure: Record, samples: list[mutation.Sample], seed: int) -> Record:
     """One reproducer per class, made as small as an in-process run still failing the same way allows."""
     if failure["mutant"] is None:
         return {"bytes": None, "note": "no single mutant (a failure of a whole batch)"}
@@ -129,7 +149,8 @@ def minimized(failure: dict, samples: list[mutation.Sample], seed: int) -> dict:
     linter = mutation.Linter()
     if failure["signature"].startswith("pure parser: "):
         def fails(candidate: bytes) -> bool:
-            return any(f.signature == failure["signature"] for f in mutation.pure_parser_failures([("min.yaml", candidate)]))
+            found = mutation.pure_parser_failures([("min.yaml", candidate)])
+            return any(f.signature == failure["signature"] for f in found)
     else:
         fails = mutation.signature_failing(linter, failure["signature"])
     if not fails(data):
@@ -138,7 +159,8 @@ def minimized(failure: dict, samples: list[mutation.Sample], seed: int) -> dict:
     return {"bytes": repr(small), "note": f"minimized from {len(data)} to {len(small)} bytes"}
 
 
-def report(args: argparse.Namespace, samples: list[mutation.Sample], numbers: dict, classes: dict) -> tuple[Path, Path]:  # type: ignore[type-arg]
+def report(args: argparse.Namespace, samples: list[mutation.Sample], numbers: Record,
+           classes: dict[str, Record]) -> tuple[Path, Path]:
     from lint.text.compose import c_parser_available
 
     date = datetime.date.today().isoformat()
@@ -237,13 +259,14 @@ def main() -> int:
               file=sys.stderr)
     began = time.monotonic()
     print(f"seed {args.seed}, {len(samples)} samples ({mutation.samples_digest(samples)}), {args.mutants:,} mutants")
-    tried, pure, found, seconds, cpu, (batch_seconds, batch_first), stats = in_process(args)
-    slowest = slowest_mutant(args, samples, batch_first)
+    tally, seconds = in_process(args)
+    found = tally.failures
+    slowest = slowest_mutant(args, samples, tally.slowest[1])
     pure_failed = sum(1 for f in found if f["signature"].startswith("pure parser: "))
-    print(f"in-process: {tried:,} mutants in {seconds:.0f} s ({cpu:.0f} s CPU), {len(found)} failures")
+    print(f"in-process: {tally.mutants:,} mutants in {seconds:.0f} s ({tally.cpu:.0f} s CPU), {len(found)} failures")
     cli_tried, cli_found, cli_seconds = through_cli(args, samples)
     print(f"command line: {cli_tried:,} mutants in {cli_seconds:.0f} s, {len(cli_found)} failures")
-    classes: dict[str, dict] = {}  # type: ignore[type-arg]
+    classes: dict[str, Record] = {}
     for failure in found + cli_found:
         entry = classes.setdefault(failure["signature"], {**failure, "count": 0})
         entry["count"] += 1
@@ -251,12 +274,12 @@ def main() -> int:
         entry["reproducer"] = minimized(entry, samples, args.seed)
         print(f"class {signature}: {entry['count']} ({entry['reproducer']['note']})")
     numbers = {
-        "mutants": tried + cli_tried,
+        "mutants": tally.mutants + cli_tried,
         "seconds": round(time.monotonic() - began, 1),
-        "in_process": {"mutants": tried, "seconds": round(seconds, 1), "cpu_seconds": round(cpu, 1),
-                       "failures": len(found) - pure_failed, "slowest_batch_seconds": round(batch_seconds, 3),
-                       "slowest_mutant": slowest, "outcomes": dict(sorted(stats.items()))},
-        "pure_parser": {"mutants": pure, "failures": pure_failed},
+        "in_process": {"mutants": tally.mutants, "seconds": round(seconds, 1), "cpu_seconds": round(tally.cpu, 1),
+                       "failures": len(found) - pure_failed, "slowest_batch_seconds": round(tally.slowest[0], 3),
+                       "slowest_mutant": slowest, "outcomes": dict(sorted(tally.stats.items()))},
+        "pure_parser": {"mutants": tally.pure, "failures": pure_failed},
         "cli": {"mutants": cli_tried, "seconds": round(cli_seconds, 1), "failures": len(cli_found),
                 "batch": args.cli_batch},
     }

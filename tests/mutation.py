@@ -2,8 +2,9 @@
 
 Mutants are made from seeds (the real corpus under ../shared/corpus/real when it is present, the repository's
 examples/ and every rule's documented examples) by YAML-aware token insertions, deletions, truncations,
-splices of other samples, and replacements of a value or a nested block by a value of another shape. Mutant `index` of `seed` is always the same bytes, on any machine and in any process, so a failure
-is reproduced from two numbers and the seed set (`samples_digest`).
+splices of other samples, and replacements of a value or a nested block by a value of another shape. Mutant
+`index` of `seed` is always the same bytes, on any machine and in any process, so a failure is reproduced from
+two numbers and the seed set (`samples_digest`).
 
 Used by tests/test_mutation_fuzz.py (a bounded run), benchmarks/mutation_run.py (the long run) and the atheris
 harness fuzz/fuzz_lint.py, whose dictionary file fuzz/yaml.dict is TOKENS written out:
@@ -225,7 +226,8 @@ def mutant(samples: Sequence[Sample], seed: int, index: int) -> Mutant:
                 spans = [m.span("value") for m in _INLINE_VALUE.finditer(data)]
                 what = "value"
             else:
-                spans = [(m.end(), _block_end(data, m.end(), len(m.group("indent")))) for m in _BLOCK_KEY.finditer(data)]
+                spans = [(m.end(), _block_end(data, m.end(), len(m.group("indent"))))
+                         for m in _BLOCK_KEY.finditer(data)]
                 shape = b" " + shape
                 what = "block"
             if spans:
@@ -603,7 +605,8 @@ def cli_batch(files: Sequence[tuple[str, bytes]], directory: Path, fix: bool = T
 
 
 def _cli_outcome(done: subprocess.CompletedProcess[str], contents: dict[str, bytes], everyone: str,
-                 failures: list[Failure], what: str, allowed: re.Pattern[str] | None = None) -> dict | None:  # type: ignore[type-arg]
+                 failures: list[Failure], what: str,
+                 allowed: re.Pattern[str] | None = None) -> dict[str, list[dict]] | None:  # type: ignore[type-arg]
     """The findings by file of one run, after recording what the run itself did wrong."""
     stderr = allowed.sub("", done.stderr) if allowed else done.stderr
     if done.returncode not in (0, 1):
