@@ -2,7 +2,9 @@
 examples (tests/mutation.py), in-process and through the command line, must never crash vmlint, report outside
 their file, or be made worse by `--fix --unsafe-fixes`. benchmarks/mutation_run.py is the long run.
 
-VMLINT_MUTATION_SEED picks other mutants (the default keeps CI reproducible).
+VMLINT_MUTATION_SEED picks other mutants (the default keeps CI reproducible). The counts are what it takes to
+catch a crash as rare as the issue's: before its fix, mutants 465 and 583 of the default seed ended the run, in
+both in-process tests (one mutant in about 260 did, over 6,000).
 """
 
 from __future__ import annotations
@@ -177,11 +179,11 @@ def test_minimize_keeps_the_failure() -> None:
 
 
 def test_mutants_of_the_real_corpus_lint_in_process(linter: Linter, corpus: list[mutation.Sample]) -> None:
-    _fuzz_in_process(linter, corpus, 0, 400)
+    _fuzz_in_process(linter, corpus, 0, 800)
 
 
 def test_mutants_of_the_examples_and_rule_examples_lint_in_process(linter: Linter, own: list[mutation.Sample]) -> None:
-    _fuzz_in_process(linter, own, 0, 300)
+    _fuzz_in_process(linter, own, 0, 600)
 
 
 def test_mutants_through_the_command_line_check_and_fix(tmp_path: Path, corpus: list[mutation.Sample],
