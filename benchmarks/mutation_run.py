@@ -172,12 +172,14 @@ def report(args: argparse.Namespace, samples: list[mutation.Sample], numbers: Re
     data = {
         "date": date,
         "seed": args.seed,
+        "code": _code_version(),
         "samples": {"digest": mutation.samples_digest(samples), **groups},
         "tokens": len(mutation.TOKENS),
         "machine": {"cpus": os.cpu_count(), "jobs": args.jobs, "python": platform.python_version(),
                     "platform": platform.platform(), "c_parser": c_parser_available()},
         **numbers,
         "failure_classes": classes,
+        "notes": args.note,
     }
     json_path, md_path = out / f"{name}.json", out / f"{name}.md"
     json_path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
@@ -190,7 +192,9 @@ def report(args: argparse.Namespace, samples: list[mutation.Sample], numbers: Re
         f"Seeds: {groups.get('corpus', 0)} real manifests (../shared/corpus/real), {groups.get('examples', 0)} "
         f"examples, {groups.get('rules', 0)} rule examples (digest `{data['samples']['digest']}`); "
         f"{len(mutation.TOKENS)} dictionary tokens. Machine: {os.cpu_count()} CPUs, Python "
-        f"{platform.python_version()}, libyaml C parser {'present' if c_parser_available() else 'absent'}.",
+        f"{platform.python_version()}, libyaml C parser {'present' if c_parser_available() else 'absent'}. Code: "
+        f"commit {data['code']['commit'][:12]}{' with local changes' if data['code']['dirty'] else ''}, "
+        f"tests/mutation.py `{data['code']['generator']}`.",
         "",
         "| phase | mutants | wall time | failures |",
         "|---|---:|---:|---:|",
@@ -236,8 +240,26 @@ def report(args: argparse.Namespace, samples: list[mutation.Sample], numbers: Re
             "```",
             "",
         ]
+    if args.note:
+        lines += ["## Notes", "", *(f"- {note}" for note in args.note), ""]
     md_path.write_text("\n".join(lines).rstrip() + "\n")
     return md_path, json_path
+
+
+def _code_version() -> Record:
+    """The commit linted and the mutation generator's digest: mutant I of seed S is reproducible with both."""
+    import hashlib
+    import subprocess
+
+    def git(*args: str) -> str:
+        done = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, check=False)
+        return done.stdout.strip() if done.returncode == 0 else ""
+
+    return {
+        "commit": git("rev-parse", "HEAD") or "unknown",
+        "dirty": bool(git("status", "--porcelain", "--", "lint", "rules", "tests/mutation.py")),
+        "generator": hashlib.sha256((ROOT / "tests" / "mutation.py").read_bytes()).hexdigest()[:12],
+    }
 
 
 def main() -> int:
@@ -252,6 +274,7 @@ def main() -> int:
     parser.add_argument("--no-corpus", action="store_true", help="without ../shared/corpus/real")
     parser.add_argument("--results-dir", default=str(ROOT / "benchmarks" / "results"))
     parser.add_argument("--name", help="report file name without extension (default: mutation-DATE)")
+    parser.add_argument("--note", action="append", default=[], help="a line for the report's Notes (repeatable)")
     args = parser.parse_args()
     samples = mutation.all_samples(not args.no_corpus)
     if not args.no_corpus and mutation.corpus_samples() is None:
