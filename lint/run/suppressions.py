@@ -23,10 +23,12 @@ IGNORE_ANNOTATION = "vmlint.io/ignore"
 # A document with a directive (`# vmlint: ...` or the ignore annotation) is built, so that a directive is told
 # apart from the same text inside a string, and an annotation knows which object it covers.
 SUPPRESSION_INTEREST = any_of("vmlint")
+# Within one line: YAML breaks lines at CR, LF, NEL, LS and PS, so `\s` and `.` would run on into the next one.
 _COMMENT = re.compile(
-    r"(?:^|(?<=\s))#\s*vmlint:\s*(?P<kind>disable|disable-next-line|disable-file)\s*=\s*"
-    r"(?P<codes>[A-Za-z0-9]+(?:\s*,\s*[A-Za-z0-9]+)*)(?:\s+--\s*(?P<reason>.*))?"
+    r"(?:^|(?<=\s))#[ \t]*vmlint:[ \t]*(?P<kind>disable|disable-next-line|disable-file)[ \t]*=[ \t]*"
+    r"(?P<codes>[A-Za-z0-9]+(?:[ \t]*,[ \t]*[A-Za-z0-9]+)*)(?:[ \t]+--[ \t]*(?P<reason>[^\r\n\x85\u2028\u2029]*))?"
 )
+_BREAK = re.compile("[\r\n\x85\u2028\u2029]")
 _CONTENT = re.compile(r"\s*(?:#.*)?")
 _KINDS = {"disable": "line", "disable-next-line": "next-line", "disable-file": "file"}
 
@@ -90,9 +92,9 @@ def _comments(text: str) -> Iterator[re.Match[str]]:
     of a large file costs seconds."""
     at = text.find("vmlint:")
     while at >= 0:
-        line_start = text.rfind("\n", 0, at) + 1
-        line_end = text.find("\n", at)
-        match = _COMMENT.search(text, line_start, len(text) if line_end < 0 else line_end)
+        line_start = max(text.rfind(mark, 0, at) for mark in "\r\n\x85\u2028\u2029") + 1
+        following = _BREAK.search(text, at)
+        match = _COMMENT.search(text, line_start, following.start() if following else len(text))
         if match and match.start() <= at:
             yield match
         at = text.find("vmlint:", at + 7)

@@ -15,9 +15,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ruamel.yaml.composer import ComposerError
+from ruamel.yaml.docinfo import DocInfo
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.events import (
     AliasEvent,
+    DocumentEndEvent,
     DocumentStartEvent,
     MappingEndEvent,
     MappingStartEvent,
@@ -70,6 +72,10 @@ class _PureComposer(Reader, Scanner, Parser, _PositionResolver):
 
     def __init__(self, stream: str) -> None:
         self.comment_handling = None
+        # ruamel.yaml's scanner writes the version of a %YAML directive into its loader's document information,
+        # which only its YAML() front end creates: without it every %YAML directive the scanner meets is an
+        # AttributeError instead of YAML.
+        self.doc_infos = [DocInfo()]
         Reader.__init__(self, stream, loader=self)
         Scanner.__init__(self, loader=self)
         Parser.__init__(self, loader=self)
@@ -153,10 +159,27 @@ class _LimitExceeded(Exception):
         self.what, self.limit, self.found, self.index = what, limit, found, index
 
 
+class _MisplacedDirective(YAMLError):
+    """A directive (`%YAML`, `%TAG`) where a document is still open: the parsers only say that they expected a
+    document start somewhere after it, or name the `<directive>` token they found."""
+
+    def __init__(self, name: str, index: int) -> None:
+        self.problem = f"a {name} directive is only allowed before a document starts"
+        super().__init__(self.problem)
+        self.index = index
+
+
+_DIRECTIVE_NAME = re.compile(r"%[0-9A-Za-z_-]*")
+
+
 # An anchor or alias may stand in the text: events alone (raw parsing) do not show an undefined or recursive
 # alias, or an alias bomb, so such a document is built even when no rule reads it. Stray `*` in plain text
 # (a cron schedule, a glob) costs a build, nothing more.
 _ALIAS_HINT = re.compile(r"(?:^|[\s\[{,])[*&][^\s,\[\]{}]", re.MULTILINE)
+
+# libyaml accepts a directive after a document no `...` ended when a `---` follows it; kubectl, which parses each
+# `---` chunk on its own, does not: a file with a directive past its first line is checked chunk by chunk.
+_LATER_DIRECTIVE = re.compile("[\r\n\x85\u2028\u2029]%")
 
 Relevance = Callable[[str, list[tuple[int, int]]], list[bool]]  # (text, chunks) -> build each chunk?
 
@@ -172,7 +195,7 @@ def load_documents(
     use_c = use_c and _CParser is not None
     chunks = split_documents(source)
     wanted = relevant(source.text, chunks) if relevant is not None and use_c else [True] * len(chunks)
-    if not any(wanted) and chunks and not _ALIAS_HINT.search(source.text):
+    if not any(wanted) and chunks and not _ALIAS_HINT.search(source.text) and not _LATER_DIRECTIVE.search(source.text):
         try:
             _CComposer(source.text).raw_parse()
             return []  # nothing anyone lints, and all of it parses
@@ -217,6 +240,9 @@ def load_documents(
 def _problem(err: YAMLError, source: SourceText, offset: int) -> SyntaxProblem:
     """The parser's words and marks, with positions from the file's own line table (parsers disagree on
     how to count a final line break; their character indexes agree)."""
+    if isinstance(err, _MisplacedDirective):
+        where = source.position(offset + err.index)
+        return SyntaxProblem(err.problem, None, where.line, where.column, None, None)
     if isinstance(err, ReaderError):  # a character YAML does not allow in a stream
         where = source.position(offset + max(err.position, 0))
         return SyntaxProblem(
@@ -255,14 +281,18 @@ class _Builder:
         self.duplicates: list[DuplicateKey] = []
         self.mappings: list[Mapping] = []
         self.anchors: dict[str, Node] = {}
+        self.open = False  # between a document's start and end events
+        self.directive_after_open_end: int | None = None  # offset of a directive that ended a document implicitly
 
     def run(self, chunk: str, use_c: bool) -> YAMLError | _LimitExceeded | None:
         parser = None
         try:
             parser = _CComposer(chunk) if use_c else _PureComposer(chunk)  # the reader checks characters here
             self._consume(parser)
-        except (YAMLError, _LimitExceeded) as err:
+        except _LimitExceeded as err:
             return err
+        except YAMLError as err:
+            return self._misplaced_directive(chunk, err) or err
         finally:
             if parser is not None and hasattr(parser, "dispose"):
                 parser.dispose()
@@ -334,6 +364,29 @@ class _Builder:
                 self._attach(stack, target)
             elif kind is DocumentStartEvent:
                 self.anchors = {}
+                self.open = True
+                self.directive_after_open_end = None
+            elif kind is DocumentEndEvent:
+                self.open = False
+                at = event.start_mark.index  # an implicit end stands at the token that ended the document
+                if not event.explicit and self._directive_at(at):
+                    self.directive_after_open_end = at
+
+    def _directive_at(self, index: int) -> bool:
+        """Whether a directive token starts at this chunk offset: a `%` at the start of a line."""
+        start = self.offset + index
+        return self.source.text.startswith("%", start) and self.source.is_line_start(start)
+
+    def _misplaced_directive(self, chunk: str, err: YAMLError) -> _MisplacedDirective | None:
+        """The error as the misplaced directive it is: a directive after a document that no `...` ended (the
+        parsers then expect a `---` after it), or a directive token inside an open document."""
+        at = self.directive_after_open_end
+        if at is None and self.open and isinstance(err, MarkedYAMLError) and err.problem_mark is not None:
+            index = err.problem_mark.index
+            at = index if self._directive_at(index) else None
+        if at is None:
+            return None
+        return _MisplacedDirective(_DIRECTIVE_NAME.match(chunk, at).group(), at)  # type: ignore[union-attr]
 
     def _attach(self, stack: list, node: Node) -> None:  # type: ignore[type-arg]
         if not stack:
