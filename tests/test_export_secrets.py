@@ -153,3 +153,19 @@ def test_a_manifest_secret_is_redacted_like_an_exported_one(tmp_path: Path) -> N
     done = run_cli("check", "--no-cache", tmp_path)
     assert "    a: <Secret data, 1 bytes>\n" in done.stdout and "eQ==" not in done.stdout
     assert ":7:3: VM002 [error]" in done.stdout  # the position still points into the value's line
+
+
+def test_a_diff_shows_no_secret_value(tmp_path: Path) -> None:
+    """--diff is a report too: the Secret next to the fixed VM appears with its placeholder, the fix in full."""
+    manifest = (
+        "apiVersion: kubevirt.io/v1\nkind: VirtualMachine\nmetadata: {name: web, namespace: prod}\n"
+        "spec:\n  template:\n    metadata:\n      annotations:\n        pre.hook.backup.velero.io/on-error: fail\n"
+        "---\nstringData: {password: hunter2-not-for-logs}\nkind: Secret\napiVersion: v1\n"  # in the diff's context
+    )
+    (tmp_path / "vm.yaml").write_text(manifest, encoding="utf-8")
+    done = run_cli("check", "--no-cache", "--diff", "vm.yaml", cwd=tmp_path)
+    assert done.exit_code == 1, done.stderr
+    assert "hunter2" not in done.stdout + done.stderr
+    assert " stringData: {password: <Secret data, 20 bytes>}\n" in done.stdout
+    assert "-        pre.hook.backup.velero.io/on-error: fail\n+        pre.hook.backup.velero.io/on-error: Fail\n" in done.stdout
+    assert (tmp_path / "vm.yaml").read_text(encoding="utf-8") == manifest  # --diff writes nothing

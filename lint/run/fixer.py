@@ -19,6 +19,9 @@ from pathlib import Path
 
 from lint.core.findings import Finding
 from lint.core.fixes import Edit, Fix
+from lint.kube.loading import load_file
+from lint.kube.objects import SECRET_INTEREST
+from lint.kube.redaction import placeholder, secret_ranges
 from lint.run.discovery import InputFile
 from lint.text.source import DecodeError, SourceText, decode
 
@@ -36,12 +39,23 @@ class Plan:
     refused: str | None = None
 
     def diff(self) -> str:
+        """The change as a unified diff, with every Secret value shown as `<Secret data, N bytes>`: a diff is a
+        report too, and lands in the same CI logs."""
         if self.fixed is None:
             return ""
-        before = decode(self.original).text.splitlines(keepends=True)
-        after = decode(self.fixed).text.splitlines(keepends=True)
         name = self.item.display
+        before = _without_secrets(name, self.original).splitlines(keepends=True)
+        after = _without_secrets(name, self.fixed).splitlines(keepends=True)
         return "".join(difflib.unified_diff(before, after, f"a/{name}", f"b/{name}"))
+
+
+def _without_secrets(name: str, data: bytes) -> str:
+    """The decoded text with each Secret value replaced by its placeholder (lint.kube.redaction)."""
+    text = decode(data).text
+    ranges = secret_ranges(load_file(name, data, interest=SECRET_INTEREST).objects) if "Secret" in text else []
+    for start, end, size in sorted(ranges, reverse=True):
+        text = text[:start] + placeholder(size) + text[end:]
+    return text
 
 
 def choose(findings: Sequence[Finding], unsafe: bool) -> dict[Fix, str]:

@@ -171,7 +171,11 @@ def _fix(request, inputs, rules, settings, options, config, stdout, stderr):  # 
             continue
         changed = True
         if request.diff:
-            stdout.write(planned.diff())
+            try:
+                stdout.write(planned.diff())
+            except Exception as err:  # noqa: BLE001 - a defect in one file's diff must not end the run
+                stderr.write(f"vmlint: not showing the diff of {item.display}: internal error "
+                             f"({Failure.of(item.display, '', err).cause})\n")
             continue
         if item.path is None:  # standard input: the fixed document goes to standard output
             stdout.buffer.write(planned.fixed) if hasattr(stdout, "buffer") else stdout.write(planned.fixed.decode())
