@@ -60,7 +60,8 @@ def evidence(workload: Workload, ctx: CheckContext) -> AgentEvidence:
     """The evidence for one workload, as every VM4 check sees it (computed once per workload and settings): the
     manifest's, with the verdict of the run's exported VMI where there is one (lint.kubevirt.live)."""
     return workload.once(("evidence", id(ctx.settings)), lambda: _with_export(workload, ctx, guest_agent_evidence(
-        workload, ctx.file, ctx.index, ctx.settings.namespace, _params(ctx, "agent_images"), _params(ctx, "agent_os"))))
+        workload, ctx.file, ctx.index, ctx.settings.namespace, _params(ctx, "agent_images"), _params(ctx, "agent_os"),
+        ctx.settings.guest_os_images)))
 
 
 def _with_export(workload: Workload, ctx: CheckContext, manifest: AgentEvidence) -> AgentEvidence:
@@ -74,7 +75,7 @@ def _with_export(workload: Workload, ctx: CheckContext, manifest: AgentEvidence)
 
 def _windows(workload: Workload, ctx: CheckContext) -> Reason | None:
     """Whether the guest is Windows, by the one OS answer (lint.guest.guestos)."""
-    return windows_guest(workload, ctx.file, ctx.index, ctx.settings.namespace)
+    return windows_guest(workload, ctx.file, ctx.index, ctx.settings.namespace, ctx.settings.guest_os_images)
 
 
 def _consequence(ctx: CheckContext, lead: str = "virt-freezer finds no guest agent, ") -> str:

@@ -52,7 +52,7 @@ def guest_freeze_denied(workload: Workload, ctx: CheckContext) -> Iterator[Hit]:
     source = freeze_source(workload, ctx)
     if source is None:
         return
-    answer = os_answer(workload, ctx.file, ctx.index, ctx.settings.namespace)
+    answer = os_answer(workload, ctx.file, ctx.index, ctx.settings.namespace, ctx.settings.guest_os_images)
     confined = confinement(answer)
     if confined is None or not confined.confined:
         return
@@ -152,7 +152,8 @@ def _mount(workload: Workload, answer: GuestOS, confined: Confinement, mount: Gu
 def agent_rpc_filtered(workload: Workload, ctx: CheckContext) -> Iterator[Hit]:
     """VM407: user data that configures qemu-ga to refuse guest-fsfreeze-freeze or guest-fsfreeze-thaw."""
     source = freeze_source(workload, ctx)
-    if source is None or windows_guest(workload, ctx.file, ctx.index, ctx.settings.namespace) is not None:
+    if source is None or windows_guest(workload, ctx.file, ctx.index, ctx.settings.namespace,
+                                       ctx.settings.guest_os_images) is not None:
         return
     _, reading = user_reading(workload, ctx.file, ctx.index, ctx.settings.namespace)
     if reading is None:

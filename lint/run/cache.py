@@ -182,7 +182,7 @@ def run_key(rules: list[Any], settings: Any, options: Any, index: RunIndex) -> s
         "format": FORMAT,
         "rules": [(rule.code, rule.check, str(rule.severity), json.dumps(rule.params, sort_keys=True, default=str)) for rule in rules],
         "settings": [settings.namespace, str(settings.kubevirt.version), str(settings.velero.version),
-                     list(settings.guest_agent_images)],
+                     list(settings.guest_agent_images), [list(pair) for pair in settings.guest_os_images]],
         "limits": asdict(options.limits),
         "suppressions": options.inline_suppressions,
         "secrets": secrets,
