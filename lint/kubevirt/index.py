@@ -32,8 +32,9 @@ SECRET_HINT = re.compile(kind_pattern("Secret").pattern.encode())
 # ConfigMaps that may hold a Windows answer file for a sysprep volume: both strings in the raw bytes.
 CONFIGMAP_HINT = re.compile(kind_pattern("ConfigMap").pattern.encode())
 ANSWER_HINT = b"nattend"
-# The keys Windows Setup reads from KubeVirt's sysprep volume (KubeVirt user guide "Startup Scripts").
-ANSWER_FILE = re.compile(r"(?:auto)?unattend\.xml", re.I)
+# The keys Windows Setup reads from KubeVirt's sysprep volume (KubeVirt user guide "Startup Scripts"), in the
+# spellings the pre-pass's "nattend" test finds (autounattend.xml, Autounattend.xml, unattend.xml, Unattend.xml).
+ANSWER_FILE = re.compile(r"(?:[Aa]uto)?[Uu]nattend\.(?:xml|XML)")
 # Harvester's VirtualMachineImage: its displayName and url name the OS of the disks made from it.
 IMAGE_GROUP = "harvesterhci.io"
 IMAGE_KIND = "VirtualMachineImage"
@@ -145,8 +146,8 @@ def secret_data(obj: KubeObject) -> SecretData | None:
 
 
 def configmap_data(obj: KubeObject) -> ConfigMapData | None:
-    """A ConfigMap's answer files (keys `autounattend.xml`, `unattend.xml`, any case); None for any other object
-    and for a ConfigMap without one."""
+    """A ConfigMap's answer files (keys `autounattend.xml`, `unattend.xml`, capitalised or not); None for any other
+    object and for a ConfigMap without one."""
     name = obj.name
     if obj.kind != "ConfigMap" or obj.group != "" or not name:
         return None
