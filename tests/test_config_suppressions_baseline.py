@@ -54,7 +54,7 @@ def test_fail_on_severity_overrides_and_versions_from_the_file(tmp_path: Path) -
     [
         ("selekt: [VM1]\n", ".vmlint.yaml:1:1: unknown key selekt (valid keys: select, ignore, fail-on, severity, "
          "exclude, per-file-ignores, kubevirt-version, velero-version, harvester-version, namespace, "
-         "guest-agent-images, rules-dirs, profile, inline-suppressions, limits)"),
+         "guest-agent-images, guest-os-images, rules-dirs, profile, inline-suppressions, limits)"),
         ("fail-on: warnings\n", ".vmlint.yaml:1:10: fail-on: 'warnings' is not one of: error, warning, info"),
         ("select:\n  - VM1\n  - XYZ\n", ".vmlint.yaml:3:5: select.1: 'XYZ' is not a rule code or prefix (for example VM1 or VM102)"),
         ("exclude: charts\n", '.vmlint.yaml:1:10: exclude: expected array, not "charts"'),

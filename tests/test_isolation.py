@@ -253,7 +253,7 @@ def test_remembered_facts_of_the_wrong_shape_are_computed_again(tmp_path: Path) 
     run(files, rules, Settings(), cache_dir=cache)
     facts = cache / "facts" / "facts.json"
     table = json.loads(facts.read_text())
-    assert {key.split(":")[0] for key in table["entries"]} == {"secrets-images", "kustomization"}
+    assert {key.split(":")[0] for key in table["entries"]} == {"secrets-images-configmaps", "kustomization"}
     table["entries"] = {key: {"damaged": [1]} for key in table["entries"]}
     facts.write_text(json.dumps(table))
     for entries in cache.glob("*.json"):  # outcomes too, so that the pre-pass's facts are used again

@@ -428,3 +428,99 @@ def test_rpc_filter_in_base64_and_when_nothing_freezes() -> None:
     windows = vm(*user_data(*lines), metadata="  labels:\n    kubevirt.io/os: windows\n",
                  disk="persistentVolumeClaim:\n            claimName: root")
     assert where(windows, "VM407") == []
+
+
+# --- Ignition: storage.filesystems, .mount units and ExecStart lines ---------------------------------------------------
+
+IGN_FS = '"storage": {"filesystems": [{"device": "/dev/vdb", "format": "xfs", "label": "data", "wipeFilesystem": true}]},'
+IGN_AGENT = '{"name": "qemu-guest-agent.service", "enabled": true}'
+IGN_MOUNT = ('{"name": "data.mount", "enabled": true, "contents": "[Unit]\\nBefore=local-fs.target\\n[Mount]\\n'
+             'What=/dev/disk/by-label/data\\nWhere=/data\\nType=xfs\\n[Install]\\nWantedBy=local-fs.target\\n"}')
+
+
+def ignition(*units: str, storage: str = IGN_FS, extra: str = "") -> tuple[str, ...]:
+    return user_data("{", '  "ignition": {"version": "3.4.0"},', f"  {storage}", *([f"  {extra}"] if extra else []),
+                     '  "systemd": {"units": [', *(f"    {unit}{',' if i < len(units) - 1 else ''}"
+                                                  for i, unit in enumerate(units)), "  ]}", "}")
+
+
+def oneshot(exec_start: str) -> str:
+    return ('{"name": "fix.service", "enabled": true, "contents": "[Service]\\nType=oneshot\\n'
+            f'ExecStart={exec_start}\\n[Install]\\nWantedBy=multi-user.target\\n"}}')
+
+
+def test_ignition_filesystem_and_mount_unit_message() -> None:
+    text = vm(*ignition(IGN_AGENT, IGN_MOUNT))
+    [finding] = found(text)
+    assert (finding.line, finding.column) == at(text, "Where=/data")
+    assert (finding.end_line, finding.end_column) == (finding.line, finding.column + len("Where=/data"))
+    assert finding.message == (
+        "VirtualMachine db runs CentOS Stream 9 (the image quay.io/containerdisks/centos-stream:9), where SELinux "
+        "confines qemu-ga (RHEL and its rebuilds run SELinux enforcing with the targeted policy by default, which "
+        "confines qemu-ga in virt_qemu_ga_t (RHEL 9 \"Using SELinux\" §1.5; selinux-policy virt_supplementary.te)); "
+        "the Ignition unit data.mount mounts /dev/disk/by-label/data on /data, a new file system (Ignition "
+        "storage.filesystems: xfs on /dev/vdb, label data) whose root directory carries unlabeled_t (nothing "
+        "relabels it), not a mountpoint type qemu-ga may open (selinux-policy kernel.te, virt_supplementary.te): "
+        "KubeVirt 1.9.0 injects its virt-freezer hooks, but the freeze fails as a whole with \"failed to open /data: "
+        "Permission denied\" in virt-freezer's log, its pre hook fails and the backup ends PartiallyFailed (qemu "
+        "qga/commands-linux.c; Velero counts a failed hook as an error), as with a RHEL 9 data disk "
+        "(harvester/harvester#6497)")
+    assert finding.hint is not None and finding.hint.startswith(
+        "persist the boolean, off by default, that lets qemu-ga open it: add an enabled oneshot unit to the Ignition "
+        "config whose ExecStart= runs `setsebool -P virt_qemu_ga_read_nonsecurity_files 1`; or relabel it after "
+        "mounting with `restorecon -v /data`")
+
+
+def test_ignition_without_the_agent_unit_is_still_read() -> None:
+    text = vm(*ignition(IGN_MOUNT))
+    assert where(text) == [at(text, "Where=/data")]
+
+
+def test_ignition_exec_start_mount_is_a_mount() -> None:
+    text = vm(*ignition(IGN_AGENT, oneshot("/usr/bin/mount /dev/vdb /srv")))
+    [finding] = found(text)
+    assert (finding.line, finding.column) == at(text, "ExecStart=/usr/bin/mount")
+    assert "the Ignition unit fix.service runs `/usr/bin/mount /dev/vdb /srv` mounts /dev/vdb on /srv, a new file " \
+           "system (Ignition storage.filesystems: xfs on /dev/vdb, label data)" in finding.message
+
+
+@pytest.mark.parametrize("exec_start", [
+    "/usr/sbin/setsebool -P virt_qemu_ga_read_nonsecurity_files 1",
+    "-/usr/sbin/setsebool virt_qemu_ga_read_nonsecurity_files on",  # every boot: lasting without -P
+    "/bin/sh -c 'restorecon -Rv /data'",
+    "/usr/sbin/semanage permissive -a virt_qemu_ga_t",
+])
+def test_ignition_fixes_in_exec_start(exec_start: str) -> None:
+    assert found(vm(*ignition(IGN_AGENT, IGN_MOUNT, oneshot(exec_start)))) == []
+
+
+@pytest.mark.parametrize(("units", "storage", "extra"), [
+    ((IGN_AGENT, IGN_MOUNT.replace('"enabled": true', '"enabled": false')), IGN_FS, ""),  # never mounted
+    ((IGN_AGENT, IGN_MOUNT.replace('"enabled": true', '"enabled": true, "mask": true')), IGN_FS, ""),
+    ((IGN_AGENT, IGN_MOUNT.replace("Where=/data", "Where=/mnt/nfs").replace("Type=xfs", "Type=nfs")), IGN_FS, ""),
+    ((IGN_AGENT, IGN_MOUNT),
+     '"storage": {"files": [{"path": "/etc/selinux/config", "contents": {"source": "data:,SELINUX%3Dpermissive"}}]},',
+     ""),  # a file vmlint does not read: the fix may be in it
+    ((IGN_AGENT, IGN_MOUNT), IGN_FS, '"kernelArguments": {"shouldExist": ["enforcing=0"]},'),
+])
+def test_ignition_cases_that_are_silent(units: tuple[str, ...], storage: str, extra: str) -> None:
+    assert found(vm(*ignition(*units, storage=storage, extra=extra))) == []
+
+
+@pytest.mark.parametrize("body", [
+    ('{"ignition": {"version": "3.4.0"}, "systemd": {"units": [{"name": "x.mount", "enabled": true, "contents": 5}]}}',),
+    ('{"ignition": {"version": "3.4.0"}, "storage": {"filesystems": [null, 5, {"device": []}]}, "systemd": 7}',),
+    ('{"ignition": {"version": "3.4.0"}, "systemd": {"units": [{"name": "a.mount", "enabled": true, '
+     '"contents": "[Mount]\\nWhere=/data\\n"}]}}',),  # no What=
+    ('{"ignition": {"version": "3.4.0"}, "kernelArguments": [1], "storage": {"files": {"path": 1}}}',),
+    ('{"ignition": "x", "storage": {"filesystems": [{"device": "/dev/vdb"',),  # truncated JSON
+])
+def test_odd_ignition_never_breaks_the_run(body: tuple[str, ...]) -> None:
+    assert found(vm(*user_data(*body))) == []
+
+
+def test_ignition_in_base64_points_at_the_scalar() -> None:
+    config = "\n".join(ignition(IGN_AGENT, IGN_MOUNT)[1:]).replace("\n  ", "\n")
+    encoded = base64.b64encode(config.encode()).decode()
+    text = vm(f"userDataBase64: {encoded}")
+    assert where(text) == [at(text, encoded)]

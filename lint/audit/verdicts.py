@@ -291,7 +291,7 @@ def audit_paths(paths: Sequence[str], namespace: str | None = None, kubevirt: st
     from lint.run.config import find_config, glob_regex, load_config
     from lint.run.discovery import discover
     from lint.run.engine import select_rules
-    from lint.run.runner import UsageError, limits_from, target_settings
+    from lint.run.runner import UsageError, limits_from, os_images, target_settings
 
     if config_file and not Path(config_file).is_file():
         raise UsageError(f"no such configuration file: {config_file}")
@@ -301,7 +301,7 @@ def audit_paths(paths: Sequence[str], namespace: str | None = None, kubevirt: st
     rules = select_rules(builtin_catalogue(), get("select") or [], get("ignore") or [])
     settings = target_settings(namespace or get("namespace"), kubevirt or get("kubevirt-version"),
                                velero or get("velero-version"), harvester or get("harvester-version"),
-                               tuple(get("guest-agent-images", ()) or ()))
+                               tuple(get("guest-agent-images", ()) or ()), os_images(get("guest-os-images", ())))
     options = RunOptions(root=config.root if config is not None else None, limits=limits_from(get("limits", {}) or {}))
     excludes = tuple(glob_regex(pattern) for pattern in get("exclude", ()) or ())
     inputs = list(discover(list(paths), excludes=excludes, root=config.root if config is not None else None))

@@ -18,6 +18,7 @@ from lint.core.catalogue import builtin_catalogue
 from lint.core.findings import Hit
 from lint.guest.declared import OPT_IN_ANNOTATION
 from lint.guest.evidence import AGENT_UNIT, AgentEvidence, Reason
+from lint.guest.sysprep import sysprep_signals
 from lint.guest.verdict import guest_agent_evidence
 from lint.guest.windows import windows_guest
 from lint.kube.objects import Workload
@@ -60,7 +61,8 @@ def evidence(workload: Workload, ctx: CheckContext) -> AgentEvidence:
     """The evidence for one workload, as every VM4 check sees it (computed once per workload and settings): the
     manifest's, with the verdict of the run's exported VMI where there is one (lint.kubevirt.live)."""
     return workload.once(("evidence", id(ctx.settings)), lambda: _with_export(workload, ctx, guest_agent_evidence(
-        workload, ctx.file, ctx.index, ctx.settings.namespace, _params(ctx, "agent_images"), _params(ctx, "agent_os"))))
+        workload, ctx.file, ctx.index, ctx.settings.namespace, _params(ctx, "agent_images"), _params(ctx, "agent_os"),
+        ctx.settings.guest_os_images)))
 
 
 def _with_export(workload: Workload, ctx: CheckContext, manifest: AgentEvidence) -> AgentEvidence:
@@ -74,7 +76,7 @@ def _with_export(workload: Workload, ctx: CheckContext, manifest: AgentEvidence)
 
 def _windows(workload: Workload, ctx: CheckContext) -> Reason | None:
     """Whether the guest is Windows, by the one OS answer (lint.guest.guestos)."""
-    return windows_guest(workload, ctx.file, ctx.index, ctx.settings.namespace)
+    return windows_guest(workload, ctx.file, ctx.index, ctx.settings.namespace, ctx.settings.guest_os_images)
 
 
 def _consequence(ctx: CheckContext, lead: str = "virt-freezer finds no guest agent, ") -> str:
@@ -151,6 +153,27 @@ def windows_vss(workload: Workload, ctx: CheckContext) -> Iterator[Hit]:
         hint="install the QEMU guest agent from virtio-win (VMDP on Harvester), keep the VSS service running, and "
              "keep the snapshot short; for long snapshots back up the VM while it is stopped",
     )
+    yield from _answer_file(workload, ctx, source)
+
+
+def _answer_file(workload: Workload, ctx: CheckContext, source: str) -> Iterator[Hit]:
+    """What the sysprep volume's answer file shows, where the run holds it (lint.guest.sysprep): a vmlint inference
+    (guest-freeze-facts §5 found no public example), so info-level hits of VM403 and not a rule of their own."""
+    for signal in sysprep_signals(workload, ctx.file, ctx.index, ctx.settings.namespace):
+        if signal.kind == "vss-disabled":
+            yield Hit(signal.span, (
+                f"{signal.text}: {_subject(workload)} is frozen before each backup ({source}), and on Windows QEMU-GA "
+                "freezes through VSS (qemu qga/vss-win32.c), so with VSS disabled the freeze cannot succeed and "
+                "virt-freezer asks to \"make sure guest agent and VSS are running\" (kubevirt cmd/virt-freezer); "
+                "vmlint infers this from the command"),
+                hint="remove the command that disables the VSS service: the freeze needs it running")
+        else:
+            yield Hit(signal.span, (
+                f"{signal.text}, so unless the image already has it, {_subject(workload)}, which is frozen before each "
+                f"backup ({source}), has no guest agent: {_consequence(ctx, 'virt-freezer ')} (Windows gets QEMU-GA "
+                "from virtio-win or VMDP, not cloud-init; kubevirt cmd/virt-freezer)"),
+                hint="install the guest tools in the answer file (a FirstLogonCommands SynchronousCommand that runs "
+                     "virtio-win-guest-tools.exe or the qemu-ga MSI), or ignore this where the image has QEMU-GA")
 
 
 def cloud_config_invalid(workload: Workload, ctx: CheckContext) -> Iterator[Hit]:

@@ -52,28 +52,38 @@ def guest_freeze_denied(workload: Workload, ctx: CheckContext) -> Iterator[Hit]:
     source = freeze_source(workload, ctx)
     if source is None:
         return
-    answer = os_answer(workload, ctx.file, ctx.index, ctx.settings.namespace)
+    answer = os_answer(workload, ctx.file, ctx.index, ctx.settings.namespace, ctx.settings.guest_os_images)
     confined = confinement(answer)
     if confined is None or not confined.confined:
         return
     if evidence(workload, ctx).verdict == "absent":
         return  # no agent at all: VM401's
     data, reading = user_reading(workload, ctx.file, ctx.index, ctx.settings.namespace)
-    if data is not None and (reading is None or reading.unknown is not None or reading.format not in (
-            "cloud-config", "shell", "ignored", "empty")):
-        return  # user data vmlint cannot read (a Secret outside the run, MIME, Ignition): the fix may be in it
+    if data is not None and (reading is None or reading.system.unread or reading.format not in (
+            "cloud-config", "shell", "ignored", "empty", "ignition")
+            or (reading.unknown is not None and reading.format != "ignition")):
+        return  # user data vmlint cannot read (a Secret outside the run, MIME, compressed): the fix may be in it
+        #         (an Ignition config's `unknown` is only about the agent's unit; its set-up was read)
     system = reading.system if reading is not None else System()
     signs = fix_signs(system)
     lasting = [sign for sign in signs if sign.lasting and sign.kind in ("boolean", "module", "domain", "permissive")]
     if lasting:
         return
     passing = [sign for sign in signs if not sign.lasting]
+    ignition = reading is not None and reading.format == "ignition"
     if confined.snapshots:
-        yield _snapshots(workload, answer, confined, signs, passing, source)
+        yield _snapshots(workload, answer, confined, signs, passing, source, ignition)
     for mount in user_data_mounts(system, disk_count(workload)):
-        hit = _mount(workload, answer, confined, mount, signs, passing, source)
+        hit = _mount(workload, answer, confined, mount, signs, passing, source, ignition)
         if hit is not None:
             yield hit
+
+
+def _persist(ignition: bool) -> str:
+    """Where the lasting fix goes: cloud-init's runcmd, or an enabled unit of the Ignition config."""
+    if ignition:
+        return f"add an enabled oneshot unit to the Ignition config whose ExecStart= runs `setsebool -P {BOOLEAN} 1`"
+    return f"add `setsebool -P {BOOLEAN} 1` to runcmd"
 
 
 def _os(answer: GuestOS) -> str:
@@ -87,7 +97,7 @@ def _passing(passing: list[FixSign]) -> str:
 
 
 def _snapshots(workload: Workload, answer: GuestOS, confined: Confinement, signs: list[FixSign],
-               passing: list[FixSign], source: str) -> Hit:
+               passing: list[FixSign], source: str, ignition: bool) -> Hit:
     clue = answer.decisive
     assert clue is not None
     relabel = next((sign for sign in signs if sign.kind == "restorecon" and _covers(sign, SNAPSHOTS)), None)
@@ -99,8 +109,8 @@ def _snapshots(workload: Workload, answer: GuestOS, confined: Confinement, signs
         + (f"; {relabel.text} does not help: snapperd_data_t is the default type of {SNAPSHOTS}" if relabel else "")
         + _passing(passing)
     )
-    hint = (f"persist the boolean, off by default, that lets qemu-ga open it: add `setsebool -P {BOOLEAN} 1` to "
-            f"runcmd; {AUDIT2ALLOW}, and on SL Micro 6.1 had to be repeated (harvester/harvester#9107)")
+    hint = (f"persist the boolean, off by default, that lets qemu-ga open it: {_persist(ignition)}; {AUDIT2ALLOW}, "
+            "and on SL Micro 6.1 had to be repeated (harvester/harvester#9107)")
     return Hit(clue.span, message, hint=hint)
 
 
@@ -111,7 +121,7 @@ def _covers(sign: FixSign, point: str) -> bool:
 
 
 def _mount(workload: Workload, answer: GuestOS, confined: Confinement, mount: GuestMount, signs: list[FixSign],
-           passing: list[FixSign], source: str) -> Hit | None:
+           passing: list[FixSign], source: str, ignition: bool) -> Hit | None:
     point = mount.point.rstrip("/") or "/"
     target = default_type(point)
     context = mount.option("context")
@@ -144,15 +154,16 @@ def _mount(workload: Workload, answer: GuestOS, confined: Confinement, mount: Gu
     else:
         relabel_hint = (f"`restorecon -v {point}` after mounting helps only if {point}'s default type is a mountpoint "
                         f"type (see `matchpathcon {point}`); ")
-    hint = (f"persist the boolean, off by default, that lets qemu-ga open it: add `setsebool -P {BOOLEAN} 1` to "
-            f"runcmd; {relabel_hint}{AUDIT2ALLOW}")
+    hint = (f"persist the boolean, off by default, that lets qemu-ga open it: {_persist(ignition)}; "
+            f"{relabel_hint}{AUDIT2ALLOW}")
     return Hit(mount.span, message, hint=hint)
 
 
 def agent_rpc_filtered(workload: Workload, ctx: CheckContext) -> Iterator[Hit]:
     """VM407: user data that configures qemu-ga to refuse guest-fsfreeze-freeze or guest-fsfreeze-thaw."""
     source = freeze_source(workload, ctx)
-    if source is None or windows_guest(workload, ctx.file, ctx.index, ctx.settings.namespace) is not None:
+    if source is None or windows_guest(workload, ctx.file, ctx.index, ctx.settings.namespace,
+                                       ctx.settings.guest_os_images) is not None:
         return
     _, reading = user_reading(workload, ctx.file, ctx.index, ctx.settings.namespace)
     if reading is None:

@@ -109,6 +109,7 @@ class Command:
     module: str  # "bootcmd", "runcmd", "the script"
     piped: tuple[str, ...] = ()  # the command whose output this one reads (`echo ... | tee -a /etc/fstab`)
     stdin: str | None = None  # a here-document's text
+    every_boot: bool = False  # it runs at every boot (an enabled systemd unit's ExecStart), not once per instance
 
     @property
     def program(self) -> str:
@@ -153,6 +154,7 @@ class System:
     files: list[WrittenFile] = field(default_factory=list)
     entries: list[ConfigEntry] = field(default_factory=list)
     keys: list[tuple[str, Span]] = field(default_factory=list)  # cloud-config modules only some distributions run
+    unread: str | None = None  # what of the guest's set-up vmlint does not read (a fix may hide there), if anything
 
 
 @dataclass

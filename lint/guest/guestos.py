@@ -207,9 +207,9 @@ def guest_os(workload: Workload, file: LoadedFile, index: RunIndex | None, names
              reported: ReportedOS | None = None) -> GuestOS:
     """Every clue to the guest's OS in one workload, and the family they point to.
 
-    `namespace` is the run's default (the workload's own wins); `configured` the user's `guest-os-images` ((pattern, family) pairs matched like guest-agent-images);
-    `reading` the user data as read (for what its commands use); `reported` the guestOSInfo of an exported
-    VMI, else whatever `reported_os` finds.
+    `namespace` is the run's default (the workload's own wins); `configured` the user's `guest-os-images`
+    ((pattern, family) pairs, matched as guest-agent-images are); `reading` the user data as read (for what its
+    commands use); `reported` the guestOSInfo of an exported VMI, else whatever `reported_os` finds.
     """
     clues: list[Clue] = []
     default_namespace = namespace

@@ -5,9 +5,10 @@ opens each mount point first: one open() that fails fails the whole freeze (gues
 CIFS, tmpfs, virtiofs, 9p, overlay and FUSE mounts are skipped by qemu-ga, and vfat (dosfs_t) and ISO 9660
 roots are open to it, so they are no risk; bind mounts show a directory that already had a label.
 
-A mount is read from cloud-config `mounts:` entries (cc_mounts), `mount DEVICE DIR` commands, and /etc/fstab
-lines that write_files writes or a command appends (echo, printf, tee, a here-document). Its file system is
-"made" when `fs_setup` or an mkfs command of the same user data creates it (matched by device or label), and
+A mount is read from cloud-config `mounts:` entries (cc_mounts), `mount DEVICE DIR` commands, /etc/fstab
+lines that write_files writes or a command appends (echo, printf, tee, a here-document), and an Ignition
+config's enabled `.mount` units. Its file system is "made" when `fs_setup`, an mkfs command or an Ignition
+`storage.filesystems` entry of the same user data creates it (matched by device or label), and
 it is on an extra disk when the VM has more than one disk and the device is not the boot disk's.
 """
 
@@ -136,6 +137,12 @@ def _made(system: System) -> Iterator[Made]:
             where = f"{device}{partition}" if device and partition and partition.isdigit() else device
             yield Made(where, label, fstype, f"fs_setup: {fstype or 'a file system'} on {where or 'a disk'}"
                        + (f", label {label}" if label else ""), entry.span)
+        elif entry.module == "ignition-filesystem":
+            device, fstype, label = (entry.values + (None,) * 3)[:3]
+            if (fstype or "").lower() in ("swap", "vfat", "fat", "msdos"):
+                continue
+            yield Made(device, label, fstype, f"Ignition storage.filesystems: {fstype} on {device}"
+                       + (f", label {label}" if label else ""), entry.span)
     for command in system.commands:
         program = command.program
         if not (program.startswith("mkfs") or program == "mke2fs"):
@@ -168,6 +175,11 @@ def _shown(words: tuple[str, ...]) -> str:
 
 def _mounts(system: System) -> Iterator[GuestMount]:
     for entry in system.entries:
+        if entry.module == "mount-unit":  # (What, Where, Type, Options, unit name), lint.guest.ignition
+            device, point, fstype, options, unit = (entry.values + (None,) * 5)[:5]
+            if device and point:
+                yield GuestMount(point, device, fstype, tuple((options or "").split(",")) if options else (),
+                                 f"the Ignition unit {unit}", entry.span)
         if entry.module != "mounts" or len(entry.values) < 2 or not entry.values[0] or not entry.values[1]:
             continue
         device, point = entry.values[0], entry.values[1]

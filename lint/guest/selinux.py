@@ -139,7 +139,7 @@ def fix_signs(system: System) -> list[FixSign]:
         program, args = command.program, list(command.words[1:])
         shown = " ".join(command.words)
         text = f"{command.module} runs `{shown if len(shown) <= 80 else shown[:77] + '...'}`"
-        every_boot = command.module == "bootcmd"  # bootcmd runs on every boot; runcmd and scripts once
+        every_boot = command.module == "bootcmd" or command.every_boot  # runcmd and scripts run once
         if program == "setsebool":
             if _boolean_on(args):
                 found.append(FixSign("boolean", text, command.span, "-P" in args or every_boot))

@@ -36,6 +36,7 @@ def guest_agent_evidence(
     default_namespace: str | None,
     agent_images: Seq[str],
     agent_os: Seq[str] = (),
+    configured: Seq[tuple[str, str]] = (),
 ) -> AgentEvidence:
     """What the manifest says about the guest agent of one workload.
 
@@ -43,9 +44,10 @@ def guest_agent_evidence(
     that installs or enables it, a known image, a field that needs the agent (present); user data vmlint
     cannot read (unknown); an OS label of a distribution whose images ship the agent (unknown); readable user
     data that does nothing for the agent (absent); no user data at all (unknown: the image decides).
+    `configured` is the user's guest-os-images, for the OS answer (lint.guest.guestos).
     """
     namespace = workload.namespace.value if workload.namespace else default_namespace
-    windows = windows_guest(workload, file, index, default_namespace)
+    windows = windows_guest(workload, file, index, default_namespace, configured)
     opted = opt_in(workload)
     sources = disk_sources(workload, file, namespace)
     image = known_image(sources, agent_images)
@@ -76,7 +78,7 @@ def guest_agent_evidence(
         return AgentEvidence("unknown", (unknown,), **common)
     image_clause = _image_clause(sources)
     if reading is not None and reading.format in ("cloud-config", "shell", "ignored", "empty"):
-        hint = _agent_os(os_answer(workload, file, index, default_namespace), agent_os)
+        hint = _agent_os(os_answer(workload, file, index, default_namespace, configured), agent_os)
         if hint is not None:
             return AgentEvidence("unknown", (Reason(
                 f"{reading.summary.text} does not install the agent, but the guest is declared as {hint.text}, whose "

@@ -109,14 +109,16 @@ LAUNCHER_POD = KindSpec(
 
 # A Secret document says `kind: Secret` ("Secret" alone is in every `imagePullSecrets`).
 SECRET_INTEREST = Interest(frozenset({("Secret", kind_pattern("Secret"))}))
+# A ConfigMap that may hold a Windows answer file (`autounattend.xml`, `unattend.xml`) for a sysprep volume.
+ANSWER_FILE_INTEREST = Interest(frozenset({("nattend", kind_pattern("ConfigMap"))}))
 # A workload document names its kind ("VirtualMachine" is in all of them); guest-agent evidence also reads
-# the DataVolumes and Secrets of the workload's own file.
+# the DataVolumes, Secrets and answer-file ConfigMaps of the workload's own file.
 WORKLOAD_INTEREST = Interest(
     frozenset((kind,) for kind in {spec.kind for spec in KINDS}
               if not any(other != kind and other in kind for other in (spec.kind for spec in KINDS)))
     # a virt-launcher Pod of an export names its VMI as owner ("VirtualMachineInstance", above) or by annotation
     | {("virt-launcher", DOMAIN_ANNOTATION)},
-    companions=frozenset({("DataVolume",)}) | SECRET_INTEREST.needs,
+    companions=frozenset({("DataVolume",)}) | SECRET_INTEREST.needs | ANSWER_FILE_INTEREST.needs,
 )
 
 

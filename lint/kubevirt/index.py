@@ -29,6 +29,12 @@ _PHASE_OF_COMMAND = {
 
 # Files that may hold a Secret: a cheap test on the raw bytes, so the pre-pass parses almost nothing else.
 SECRET_HINT = re.compile(kind_pattern("Secret").pattern.encode())
+# ConfigMaps that may hold a Windows answer file for a sysprep volume: both strings in the raw bytes.
+CONFIGMAP_HINT = re.compile(kind_pattern("ConfigMap").pattern.encode())
+ANSWER_HINT = b"nattend"
+# The keys Windows Setup reads from KubeVirt's sysprep volume (KubeVirt user guide "Startup Scripts"), in the
+# spellings the pre-pass's "nattend" test finds (autounattend.xml, Autounattend.xml, unattend.xml, Unattend.xml).
+ANSWER_FILE = re.compile(r"(?:[Aa]uto)?[Uu]nattend\.(?:xml|XML)")
 # Harvester's VirtualMachineImage: its displayName and url name the OS of the disks made from it.
 IMAGE_GROUP = "harvesterhci.io"
 IMAGE_KIND = "VirtualMachineImage"
@@ -56,6 +62,16 @@ class SecretData:
     undecodable: tuple[str, ...] = ()  # keys whose `data` is not valid base64 or not UTF-8
 
 
+@dataclass(frozen=True)
+class ConfigMapData:
+    """A ConfigMap's answer files (`data`, and `binaryData` that is UTF-8 text), for sysprep look-ups: only the keys
+    Windows Setup reads are kept."""
+
+    namespace: str | None
+    name: str
+    values: dict[str, str]
+
+
 @dataclass
 class RunIndex:
     launchers: list[Launcher] = field(default_factory=list)
@@ -63,6 +79,7 @@ class RunIndex:
     kustomize: KustomizeIndex = field(default_factory=KustomizeIndex)  # namespaces kustomizations set
     images: dict[tuple[str | None, str], dict[str, str]] = field(default_factory=dict)  # Harvester images
     live: LiveIndex = field(default_factory=LiveIndex)  # exported VMIs and launcher pods (lint.kubevirt.live)
+    configmaps: dict[tuple[str | None, str], ConfigMapData] = field(default_factory=dict)  # answer files
 
     def add_workload(self, workload: Workload, settings: Settings) -> None:
         labels = {}
@@ -90,6 +107,12 @@ class RunIndex:
 
     def secret(self, namespace: str | None, name: str) -> SecretData | None:
         return self.secrets.get((namespace, name))
+
+    def add_configmap(self, configmap: ConfigMapData) -> None:
+        self.configmaps[(configmap.namespace, configmap.name)] = configmap
+
+    def configmap(self, namespace: str | None, name: str) -> ConfigMapData | None:
+        return self.configmaps.get((namespace, name))
 
     def add_image(self, namespace: str | None, name: str, fields: dict[str, str]) -> None:
         self.images[(namespace, name)] = fields
@@ -120,6 +143,29 @@ def secret_data(obj: KubeObject) -> SecretData | None:
             if isinstance(value, Scalar):
                 values[key.value] = value.value
     return SecretData(obj.namespace, name, values, tuple(undecodable))
+
+
+def configmap_data(obj: KubeObject) -> ConfigMapData | None:
+    """A ConfigMap's answer files (keys `autounattend.xml`, `unattend.xml`, capitalised or not); None for any other
+    object and for a ConfigMap without one."""
+    name = obj.name
+    if obj.kind != "ConfigMap" or obj.group != "" or not name:
+        return None
+    values: dict[str, str] = {}
+    binary = obj.node.get("binaryData")
+    if isinstance(binary, Mapping):
+        for key, value in binary.entries():
+            if isinstance(value, Scalar) and ANSWER_FILE.fullmatch(key.value):
+                try:
+                    values[key.value] = base64.b64decode("".join(value.value.split()), validate=True).decode("utf-8")
+                except (binascii.Error, ValueError):
+                    continue
+    data = obj.node.get("data")
+    if isinstance(data, Mapping):
+        for key, value in data.entries():
+            if isinstance(value, Scalar) and ANSWER_FILE.fullmatch(key.value):
+                values[key.value] = value.value
+    return ConfigMapData(obj.namespace, name, values) if values else None
 
 
 def image_data(obj: KubeObject) -> dict[str, str] | None:

@@ -3,9 +3,9 @@
 An entry is keyed on the file's bytes, name and per-file ignores, in a table keyed on everything else its
 findings depend on (the run key): vmlint's version, the enabled rules and their parameters, the target
 versions and namespace, the limits, a digest of every Secret in the run (a VM's cloud-init may live in another
-file) and the kustomizations' namespaces. Change any of them and the key changes. Tables are JSON, never
-pickle: a cache directory committed by a stranger can at worst hide findings from the one who trusts it, not
-run code; a malformed table or entry is a miss.
+file), of the answer files of its ConfigMaps (a sysprep volume's) and the kustomizations' namespaces. Change any
+of them and the key changes. Tables are JSON, never pickle: a cache directory committed by a stranger can at
+worst hide findings from the one who trusts it, not run code; a malformed table or entry is a miss.
 """
 
 from __future__ import annotations
@@ -182,12 +182,13 @@ def run_key(rules: list[Any], settings: Any, options: Any, index: RunIndex) -> s
         "format": FORMAT,
         "rules": [(rule.code, rule.check, str(rule.severity), json.dumps(rule.params, sort_keys=True, default=str)) for rule in rules],
         "settings": [settings.namespace, str(settings.kubevirt.version), str(settings.velero.version),
-                     list(settings.guest_agent_images)],
+                     list(settings.guest_agent_images), [list(pair) for pair in settings.guest_os_images]],
         "limits": asdict(options.limits),
         "suppressions": options.inline_suppressions,
         "secrets": secrets,
         "kustomize": index.kustomize.fingerprint(),  # namespaces that kustomizations give files
         "images": sorted((str(k), sorted(v.items())) for k, v in index.images.items()),  # Harvester images
+        "configmaps": sorted((str(k), sorted(v.values.items())) for k, v in index.configmaps.items()),  # answer files
         "live": index.live.fingerprint(),  # exported VMIs and launcher pods, which other files' rules read
     }
     return hashlib.sha256(json.dumps(material, sort_keys=True, default=str).encode()).hexdigest()

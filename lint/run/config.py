@@ -257,6 +257,10 @@ def _items(instance: Any, items: Any, schema: dict[str, Any], root: dict[str, An
     return not isinstance(instance, list) or all(conforms(item, items, root) for item in instance)
 
 
+def _required(instance: Any, names: Any, schema: dict[str, Any], root: dict[str, Any]) -> bool:
+    return isinstance(names, list) and (not isinstance(instance, dict) or all(name in instance for name in names))
+
+
 def _pattern(instance: Any, pattern: Any, schema: dict[str, Any], root: dict[str, Any]) -> bool:
     return isinstance(pattern, str) and (not isinstance(instance, str) or re.search(pattern, instance) is not None)
 
@@ -278,6 +282,7 @@ _KEYWORDS: dict[str, Any] = {
     "propertyNames": _property_names,
     "items": _items,
     "pattern": _pattern,
+    "required": _required,
     "minLength": _min_length,
     "minimum": _minimum,
 }

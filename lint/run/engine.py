@@ -14,16 +14,20 @@ from lint.checks import CheckContext, CheckSpec, registry
 from lint.core.catalogue import Catalogue, Rule, builtin_catalogue
 from lint.core.findings import INTERNAL_ERROR, Finding, Hit, RunResult, Severity
 from lint.kube.loading import LoadedFile, load_file
-from lint.kube.objects import SECRET_INTEREST, WORKLOAD_INTEREST, KubeObject, Workload
+from lint.kube.objects import ANSWER_FILE_INTEREST, SECRET_INTEREST, WORKLOAD_INTEREST, KubeObject, Workload
 from lint.kube.redaction import overlaps, placeholder, redact_text, scrub, secret_ranges, unbuilt_secret
 from lint.kubevirt.index import (
+    ANSWER_HINT,
+    CONFIGMAP_HINT,
     IMAGE_INTEREST,
     IMAGE_KIND,
     SECRET_HINT,
     VELERO_INTEREST,
+    ConfigMapData,
     Launcher,
     RunIndex,
     SecretData,
+    configmap_data,
     image_data,
     is_velero_object,
     secret_data,
@@ -146,7 +150,7 @@ def run(
         facts = Facts.open(cache_dir, options.limits)
     failures: dict[str, Finding] = {}  # the pre-pass's, reported with the file's other findings
     index = (RunIndex(secrets=dict(secrets.secrets), kustomize=secrets.kustomize, images=dict(secrets.images),
-                      live=secrets.live)
+                      live=secrets.live, configmaps=dict(secrets.configmaps))
              if secrets is not None
              else secrets_index(inputs, options.limits, facts, digests, jobs, failures))
     settings, note = settings_from_export(settings, index.live)  # an export's launchers name the KubeVirt
@@ -368,7 +372,8 @@ def secrets_index(
     jobs: int = 1,
     failures: dict[str, Finding] | None = None,
 ) -> RunIndex:
-    """Index every Secret of the run before any check runs: a VM's cloud-init may live in another file.
+    """Index every Secret of the run before any check runs: a VM's cloud-init may live in another file (and so may
+    a sysprep volume's answer file, in a Secret or a ConfigMap whose bytes say `kind: ConfigMap` and "nattend").
 
     Only files whose bytes mention a Secret kind are parsed here, on `jobs` processes; unreadable ones are
     reported in the main pass. Kustomizations are indexed here too (lint.kube.kustomize): which `namespace:`
@@ -395,8 +400,8 @@ def secrets_index(
         except Exception as err:  # noqa: BLE001 - one file's defect must not end the run (lint.run.isolation)
             failures[item.display] = internal_error(Failure.of(item.display, "reading it as a kustomization", err))
         # a substring search first: the pattern is slower; a template is not read
-        if ((b"Secret" in data and SECRET_HINT.search(data)) or IMAGE_KIND.encode() in data) \
-                and not item.helm_template:
+        if ((b"Secret" in data and SECRET_HINT.search(data)) or IMAGE_KIND.encode() in data
+                or (ANSWER_HINT in data and CONFIGMAP_HINT.search(data))) and not item.helm_template:
             secret_files.append((item, content))
         if LIVE_HINT.search(data) and PHASE_HINT.search(data) and not item.helm_template:
             live_files.append((item, content))  # exported VMIs and launcher pods, which other files' rules read
@@ -427,19 +432,22 @@ def secrets_index(
             for record in found:
                 if record[0] == IMAGE_KIND:
                     index.add_image(record[1], record[2], record[3])
+                elif record[0] == "ConfigMap":
+                    index.add_configmap(ConfigMapData(record[1], record[2], record[3]))
                 else:
                     _, namespace, name, values, undecodable = record
                     index.add_secret_data(SecretData(namespace, name, values, tuple(undecodable)))
     return index
 
 
-_INDEXED = "secrets-images"  # what the pre-pass remembers per file content (lint.run.cache.Facts)
+_INDEXED = "secrets-images-configmaps"  # what the pre-pass remembers per file content (lint.run.cache.Facts)
 _LIVE = "live"  # exported VMIs and launcher pods (lint.kubevirt.live)
 
 
 @dataclass(frozen=True)
 class _Prepass:
-    """What the pre-pass parses a file for: its Secrets and Harvester images, its exported state, or both."""
+    """What the pre-pass parses a file for: its Secrets, Harvester images and answer-file ConfigMaps, its exported
+    state, or both."""
 
     item: InputFile
     records: bool
@@ -459,7 +467,7 @@ def _are_records(value: Any) -> bool:
         if not (isinstance(entry, list) and len(entry) in (4, 5) and isinstance(entry[1], (str, type(None)))
                 and isinstance(entry[2], str) and strings(entry[3])):
             return False
-        if entry[0] == IMAGE_KIND:
+        if entry[0] in (IMAGE_KIND, "ConfigMap"):
             return len(entry) == 4
         return (entry[0] == "Secret" and len(entry) == 5 and isinstance(entry[4], list)
                 and all(isinstance(key, str) for key in entry[4]))
@@ -468,14 +476,15 @@ def _are_records(value: Any) -> bool:
 
 
 def _prepass(job: _Prepass, limits: Limits) -> tuple[list[list[Any]], list[list[Any]]]:
-    """A file's Secrets and Harvester VirtualMachineImages (["Secret", namespace, name, values, undecodable] or
-    ["VirtualMachineImage", namespace, name, {displayName, url}]) and its exported VMIs and launcher pods, as
+    """A file's Secrets, Harvester VirtualMachineImages and answer-file ConfigMaps (["Secret", namespace, name, values,
+    undecodable], ["VirtualMachineImage", namespace, name, {displayName, url}] or ["ConfigMap", namespace, name,
+    {answer file key: text}]) and its exported VMIs and launcher pods, as
     plain JSON (lint.run.cache.Facts remembers them), from one parse of the documents that hold them."""
     try:
         data = job.item.read()
     except OSError:
         return [], []
-    interest = ((SECRET_INTEREST | IMAGE_INTEREST) if job.records else Interest()) | (
+    interest = ((SECRET_INTEREST | IMAGE_INTEREST | ANSWER_FILE_INTEREST) if job.records else Interest()) | (
         LIVE_INTEREST if job.live else Interest())
     objects = load_file(job.item.display, data, limits=limits, interest=interest).objects
     records: list[list[Any]] = []
@@ -485,6 +494,8 @@ def _prepass(job: _Prepass, limits: Limits) -> tuple[list[list[Any]], list[list[
             records.append(["Secret", secret.namespace, secret.name, secret.values, list(secret.undecodable)])
         elif (image := image_data(obj)) is not None:
             records.append([IMAGE_KIND, obj.namespace, obj.name, image])
+        elif (configmap := configmap_data(obj)) is not None:
+            records.append(["ConfigMap", configmap.namespace, configmap.name, configmap.values])
     return records, facts_of(objects, job.item.display) if job.live else []
 
 

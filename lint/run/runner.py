@@ -84,6 +84,7 @@ def execute(request: Request, stdin: TextIO | None = None, stdout: TextIO | None
         _pick(request.velero_version, config.get("velero-version")),
         _pick(request.harvester_version, config.get("harvester-version")),
         tuple(config.get("guest-agent-images", ())),
+        os_images(config.get("guest-os-images", ())),
     )
     options = RunOptions(
         severity={code.upper(): Severity.parse(level) for code, level in config.get("severity", {}).items()},
@@ -267,12 +268,22 @@ class _Progress:
             self.stream.flush()
 
 
+def os_images(entries: object) -> tuple[tuple[str, str], ...]:
+    """The configuration's `guest-os-images` ([{image: GLOB, os: FAMILY}], validated by the schema) as the
+    (pattern, family) pairs the OS answer takes (lint.guest.guestos)."""
+    if not isinstance(entries, list):
+        return ()
+    return tuple((str(entry["image"]), str(entry["os"])) for entry in entries
+                 if isinstance(entry, dict) and "image" in entry and "os" in entry)
+
+
 def target_settings(
     namespace: str | None,
     kubevirt: str | None,
     velero: str | None,
     harvester: str | None,
     guest_agent_images: tuple[str, ...] = (),
+    guest_os_images: tuple[tuple[str, str], ...] = (),
 ) -> Settings:
     """The cluster the manifests go to; a Harvester release implies its KubeVirt."""
     kubevirt_version = parse_version(kubevirt) if kubevirt else None
@@ -288,6 +299,7 @@ def target_settings(
         kubevirt=KubeVirt(kubevirt_version or KUBEVIRT_LATEST),
         velero=Velero(parse_version(velero) if velero else VELERO_LATEST),
         guest_agent_images=guest_agent_images,
+        guest_os_images=guest_os_images,
         kubevirt_source="given" if kubevirt_version else "",
     )
 
