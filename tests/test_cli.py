@@ -171,7 +171,7 @@ def test_json_report_on_examples():
     assert where(report) == sorted(where(report), key=lambda t: t[:3])
     assert where(report) == EXAMPLE_FINDINGS
     assert report["summary"] == {
-        "files": 7, "objects": 32, "workloads": 20, "findings": 38, "errors": 18, "warnings": 10, "info": 10, "internal_errors": 0,
+        "files": 7, "objects": 32, "workloads": 21, "findings": 38, "errors": 18, "warnings": 10, "info": 10, "internal_errors": 0,
         "notes": [EXPORT_NOTE],
     }  # fmt: skip
     counts = {s: sum(f["severity"] == s for f in findings) for s in ("error", "warning", "info")}
@@ -229,7 +229,7 @@ def test_select_and_ignore(args, keep):
     assert report["summary"]["findings"] == len(expected)
 
 
-@pytest.mark.parametrize("args", [("--select", "VM9X"), ("--select", "VM999"), ("--ignore", "VM7"),
+@pytest.mark.parametrize("args", [("--select", "VM9X"), ("--select", "VM999"), ("--ignore", "VM8"),
                                   ("--select", "VM201,BOGUS")])  # fmt: skip
 def test_unknown_rule_code_is_a_usage_error(args):
     done = run_cli("check", *args, "examples")

@@ -30,6 +30,7 @@ from lint.text.scalars import node_type
 
 SKIP_HOOKS_KEY = "kubevirt.io/skip-backup-hooks"
 PHASES = ("pre", "post")
+BACKUP_KINDS = ("Backup", "Schedule")
 # What Kubernetes discovery resolves to the core `pods` resource (lower-cased first), and the include-all
 # wildcard. Velero's generateIncludesExcludes ignores `*` in an exclude list, so it only counts when included.
 POD_NAMES = frozenset({"pods", "pod", "po"})
@@ -59,6 +60,9 @@ class HookResource:
 
 
 def hook_resources(obj: KubeObject) -> Iterator[HookResource]:
+    """A Backup's or Schedule's hook resources (none for a Restore, whose hooks are another type: VM504)."""
+    if obj.kind not in BACKUP_KINDS:
+        return
     base = ("spec", "template", "hooks") if obj.kind == "Schedule" else ("spec", "hooks")
     hooks = mapping_at(obj.node, base)
     resources = hooks.get("resources") if hooks is not None else None
@@ -79,6 +83,8 @@ def _is_null(node: Node) -> bool:
 def backup_hook_invalid(obj: KubeObject, ctx: CheckContext) -> Iterator[Hit]:
     """What the API server rejects in a Backup's or Schedule's hooks (judged with Velero's CRD schema, unknown
     fields included), and what it accepts but Velero cannot use or never bounds (lint.checks.hookschema)."""
+    if obj.kind not in BACKUP_KINDS:
+        return  # a Restore's hooks are VM504's
     velero = ctx.settings.velero.version
     yield from hooks_hits(obj, (velero.major, velero.minor, velero.patch))
 

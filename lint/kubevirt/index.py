@@ -19,7 +19,7 @@ from lint.text.interest import Interest, kind_pattern
 from lint.text.nodes import Mapping, Scalar
 
 VELERO_GROUP = "velero.io"
-VELERO_KINDS = ("Backup", "Schedule")
+VELERO_KINDS = ("Backup", "Schedule", "Restore")  # Restores: VM504 only
 VELERO_INTEREST = Interest(frozenset({(VELERO_GROUP, kind_pattern(*VELERO_KINDS))}))
 _PHASE_OF_COMMAND = {
     "pre.hook.backup.velero.io/command": "pre",
