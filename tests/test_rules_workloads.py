@@ -219,3 +219,27 @@ def test_vm504_restore_semantics_and_boundaries() -> None:
     assert [(f.line,) for f in lint(only_exec, ("VM504",), velero="1.10.1")] == [(11,)]
     refused = lint(RESTORE.replace("command: [/bin/true]", "command: /bin/true"), ("VM504",))
     assert [(f.line, f.severity) for f in refused] == [(18, Severity.ERROR)]  # refused: nothing more said
+
+
+def test_vm503_spec_hooks_shadowed_by_a_workloads_pod_template() -> None:
+    backup = ("apiVersion: velero.io/v1\nkind: Backup\nmetadata: {name: b, namespace: velero}\nspec:\n  hooks:\n"
+              "    resources:\n    - name: db\n      includedNamespaces: [prod]\n"
+              "      labelSelector: {matchLabels: {app: db}}\n      pre:\n      - exec: {command: [/bin/sync]}\n"
+              "      post:\n      - exec: {command: [/bin/true]}\n")
+    workload = ("apiVersion: apps/v1\nkind: StatefulSet\nmetadata: {name: db, namespace: prod}\nspec:\n  template:\n"
+                "    metadata:\n      labels: {app: db}\n      annotations:\n"
+                "        pre.hook.backup.velero.io/command: '[\"/bin/sync\"]'\n"
+                "    spec:\n      containers: [{name: db, image: postgres}]\n")
+    result = run([InputFile("backup.yaml", None, backup.encode()), InputFile("db.yaml", None, workload.encode())],
+                 select_rules(builtin_catalogue(), ("VM503",)), Settings())
+    assert [(f.path, f.line, f.column) for f in result.findings] == [("backup.yaml", 9, 7)]  # pre only: post runs
+    assert result.findings[0].message == (
+        "spec.hooks.resources[0] selects the pods of StatefulSet prod/db, whose pod template has a pre annotation "
+        "hook, which takes priority: Velero skips a pod's spec pre hooks when its annotations define one, so these "
+        "pre hooks never run there")
+    other_labels = workload.replace("labels: {app: db}", "labels: {app: web}")
+    elsewhere = workload.replace("namespace: prod", "namespace: dev")
+    for text in (other_labels, elsewhere):
+        result = run([InputFile("backup.yaml", None, backup.encode()), InputFile("db.yaml", None, text.encode())],
+                     select_rules(builtin_catalogue(), ("VM503",)), Settings())
+        assert result.findings == []

@@ -293,7 +293,7 @@ def lint_one(
                           workloads=len(loaded.workloads) + len(loaded.pod_workloads))
     findings = []
     local = RunIndex(secrets=index.secrets)
-    for workload in loaded.workloads:
+    for workload in (*loaded.workloads, *loaded.pod_workloads):
         try:
             local.add_workload(workload, settings)
         except Exception as err:  # noqa: BLE001
