@@ -147,7 +147,7 @@ def _restore_semantics(obj: KubeObject, version: tuple[int, int, int]) -> Iterat
                 missing = [field for field in ("name", "image", "command") if _blank(container.get(field))]
                 if missing:
                     yield Hit(
-                        container.span,
+                        container.pairs[0][0].span if container.pairs else container.span,
                         f"{where}.init.initContainers[{number}] has no {' and no '.join(missing)}: from 1.10.0 Velero "
                         "requires name, image and command of every init container and the Restore ends "
                         "FailedValidation (\"invalid InitContainer in restore hook, it doesn't have Command, Name or "
