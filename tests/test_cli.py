@@ -60,6 +60,15 @@ EXAMPLE_FINDINGS = [
     ("examples/vmi-copied-hooks.yaml", 10, 90, "VM202"),
     ("examples/vmi-copied-hooks.yaml", 10, 116, "VM203"),
     ("examples/vmi-copied-hooks.yaml", 11, 5, "VM101"),
+    ("examples/workloads.yaml", 51, 47, "VM703"),
+    ("examples/workloads.yaml", 51, 77, "VM702"),
+    ("examples/workloads.yaml", 52, 44, "VM106"),
+    ("examples/workloads.yaml", 53, 47, "VM701"),
+    ("examples/workloads.yaml", 54, 80, "VM108"),
+    ("examples/workloads.yaml", 82, 9, "VM704"),
+    ("examples/workloads.yaml", 86, 9, "VM705"),
+    ("examples/workloads.yaml", 87, 9, "VM101"),
+    ("examples/workloads.yaml", 109, 19, "VM504"),
 ]
 
 # examples/cluster-export.yaml is an export: its launcher images say which KubeVirt the whole run assumes
@@ -171,7 +180,7 @@ def test_json_report_on_examples():
     assert where(report) == sorted(where(report), key=lambda t: t[:3])
     assert where(report) == EXAMPLE_FINDINGS
     assert report["summary"] == {
-        "files": 7, "objects": 32, "workloads": 20, "findings": 38, "errors": 18, "warnings": 10, "info": 10, "internal_errors": 0,
+        "files": 8, "objects": 36, "workloads": 24, "findings": 47, "errors": 26, "warnings": 11, "info": 10, "internal_errors": 0,
         "notes": [EXPORT_NOTE],
     }  # fmt: skip
     counts = {s: sum(f["severity"] == s for f in findings) for s in ("error", "warning", "info")}
@@ -229,7 +238,7 @@ def test_select_and_ignore(args, keep):
     assert report["summary"]["findings"] == len(expected)
 
 
-@pytest.mark.parametrize("args", [("--select", "VM9X"), ("--select", "VM999"), ("--ignore", "VM7"),
+@pytest.mark.parametrize("args", [("--select", "VM9X"), ("--select", "VM999"), ("--ignore", "VM8"),
                                   ("--select", "VM201,BOGUS")])  # fmt: skip
 def test_unknown_rule_code_is_a_usage_error(args):
     done = run_cli("check", *args, "examples")

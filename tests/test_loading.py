@@ -15,6 +15,7 @@ from lint.kube.loading import load_file
 from lint.kube.objects import objects_in
 from lint.run.engine import RunOptions, bind, interest_of, select_rules
 from lint.text.compose import c_parser_available, load_documents
+from lint.text.interest import Interest
 from lint.text.nodes import Scalar, Sequence, value_span
 from lint.text.scalars import scalar_type
 from lint.text.source import Position, decode
@@ -170,13 +171,21 @@ def test_line_table_is_built_only_when_a_position_is_asked_for() -> None:
     assert source.starts == [0, 5, 10]
 
 
+def kinds_of(text: str, interest: Interest) -> list[str]:
+    return [obj.kind for obj in load_file("f.yaml", text.encode(), interest=interest).objects]
+
+
 def test_only_documents_a_rule_can_read_are_built() -> None:
     """The default rules read workloads, Velero Backups and Schedules and Secrets; a DataVolume is read only
-    next to a workload (guest-agent evidence); the rest is syntax-checked and leaves no document behind."""
+    next to a workload (guest-agent evidence); a Deployment only when it mentions a Velero hook key; the rest is
+    syntax-checked and leaves no document behind."""
     interest = interest_of(bind(select_rules(builtin_catalogue())), RunOptions())
     deployment = ("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  annotations:\n"
-                  "    pre.hook.backup.velero.io/command: '[\"sync\"]'\nspec:\n  template:\n    spec:\n"
+                  "    backup.velero.io/backup-volumes: data\nspec:\n  template:\n    spec:\n"
                   "      imagePullSecrets: [{name: pull}]\n")
+    hooked = deployment.replace("backup.velero.io/backup-volumes: data", "pre.hook.backup.velero.io/command: x")
+    assert kinds_of(hooked, interest) == ["Deployment"]
+    assert kinds_of(hooked.replace("pre.hook.backup", "pre.hook.restore"), interest) == ["Deployment"]
     volume = "apiVersion: cdi.kubevirt.io/v1beta1\nkind: DataVolume\nmetadata:\n  name: root\n"
     secret = "apiVersion: v1\nkind: Secret\nmetadata:\n  name: init\n"
     backup = "apiVersion: velero.io/v1\nkind: Backup\nmetadata:\n  name: nightly\n"

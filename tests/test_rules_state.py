@@ -362,7 +362,9 @@ def test_launcher_pod_hooks_are_judged_as_they_are() -> None:
 def test_pods_that_are_not_launchers_are_left_alone() -> None:
     text = ("apiVersion: v1\nkind: Pod\nmetadata:\n  name: app\n  namespace: prod\n  annotations:\n"
             "    pre.hook.backup.velero.io/command: not json\n  labels:\n    kubevirt.io: virt-launcher\n")
-    assert lint_text(text, select=("ALL",)) == []
+    # not a launcher (no kubevirt.io/domain, no VMI owner): a plain Pod, whose hooks the VM1 rules judge as any
+    # workload's (issue #17), with none of the launcher rules (VM6, VM111, KubeVirt's injection)
+    assert [f.code for f in lint_text(text, select=("ALL",))] == ["VM103"]
 
 
 # --- bad input --------------------------------------------------------------------------------------------------

@@ -105,6 +105,13 @@ def registry() -> dict[str, CheckSpec]:
         "paused-during-backup": CheckSpec("workload", "lint.checks.state.paused_during_backup"),
         "hook-success-unproven": CheckSpec("velero", "lint.checks.state.hook_success_unproven"),
         "launcher-hooks-drift": CheckSpec("workload", "lint.checks.state.launcher_hooks_drift"),
+        "hook-container-missing": CheckSpec("workload", "lint.checks.workloads.hook_container_missing"),
+        "fsfreeze-path-not-mounted": CheckSpec("workload", "lint.checks.workloads.fsfreeze_path_not_mounted"),
+        "fsfreeze-unprivileged": CheckSpec("workload", "lint.checks.workloads.fsfreeze_unprivileged"),
+        "restore-init-hook-incomplete": CheckSpec("workload", "lint.checks.workloads.restore_init_hook_incomplete"),
+        "restore-wait-unbounded": CheckSpec("workload", "lint.checks.workloads.restore_wait_unbounded"),
+        "hook-on-finished-pods": CheckSpec("workload", "lint.checks.workloads.hook_on_finished_pods"),
+        "restore-hook-invalid": CheckSpec("velero", "lint.checks.hookschema.restore_hook_invalid"),
         "require-explicit-on-error": CheckSpec("workload", "lint.checks.policies.require_explicit_on_error"),
         "require-namespace": CheckSpec("workload", "lint.checks.policies.require_namespace"),
         "policy": CheckSpec("file", "lint.checks.parameterised.policy_check"),  # custom rules and VM902

@@ -30,6 +30,7 @@ from lint.text.scalars import node_type
 
 SKIP_HOOKS_KEY = "kubevirt.io/skip-backup-hooks"
 PHASES = ("pre", "post")
+BACKUP_KINDS = ("Backup", "Schedule")
 # What Kubernetes discovery resolves to the core `pods` resource (lower-cased first), and the include-all
 # wildcard. Velero's generateIncludesExcludes ignores `*` in an exclude list, so it only counts when included.
 POD_NAMES = frozenset({"pods", "pod", "po"})
@@ -59,6 +60,9 @@ class HookResource:
 
 
 def hook_resources(obj: KubeObject) -> Iterator[HookResource]:
+    """A Backup's or Schedule's hook resources (none for a Restore, whose hooks are another type: VM504)."""
+    if obj.kind not in BACKUP_KINDS:
+        return
     base = ("spec", "template", "hooks") if obj.kind == "Schedule" else ("spec", "hooks")
     hooks = mapping_at(obj.node, base)
     resources = hooks.get("resources") if hooks is not None else None
@@ -79,6 +83,8 @@ def _is_null(node: Node) -> bool:
 def backup_hook_invalid(obj: KubeObject, ctx: CheckContext) -> Iterator[Hit]:
     """What the API server rejects in a Backup's or Schedule's hooks (judged with Velero's CRD schema, unknown
     fields included), and what it accepts but Velero cannot use or never bounds (lint.checks.hookschema)."""
+    if obj.kind not in BACKUP_KINDS:
+        return  # a Restore's hooks are VM504's
     velero = ctx.settings.velero.version
     yield from hooks_hits(obj, (velero.major, velero.minor, velero.patch))
 
@@ -215,7 +221,8 @@ def _describe(launcher: Launcher) -> str:
 
 
 def backup_hook_shadowed(obj: KubeObject, ctx: CheckContext) -> Iterator[Hit]:
-    """Spec hooks that select virt-launcher pods never run there: the pods' annotation hooks take priority."""
+    """Spec hooks that select pods with annotation hooks never run there: the annotations take priority, on
+    virt-launcher pods (KubeVirt's hooks or the VM's) and on the pods of any Kubernetes workload alike."""
     if ctx.index is None:
         return
     launchers = [launcher for launcher in ctx.index.launchers if launcher.hook_phases]
@@ -249,16 +256,28 @@ def backup_hook_shadowed(obj: KubeObject, ctx: CheckContext) -> Iterator[Hit]:
         span = selector[0].span if selector else name[0].span if name else resource.node.span
         for phase in phases:
             shadowing = [launcher for launcher in selected if phase in launcher.hook_phases]
-            if not shadowing:
-                continue  # Velero decides per phase: pods without an annotation hook in it run the spec's
-            if len(shadowing) == 1:
-                what = f"the virt-launcher pod of {_describe(shadowing[0])}"
-            else:
-                what = f"the virt-launcher pods of {len(shadowing)} workloads (for example {_describe(shadowing[0])})"
-            yield Hit(
-                span,
-                f"{resource.path} selects {what}, whose {phase} annotation hook takes priority: Velero skips a "
-                f"pod's spec {phase} hooks when its annotations define one, so these {phase} hooks never run "
-                f"there ({source})",
-                hint=hint,
-            )
+            vms = [launcher for launcher in shadowing if launcher.launcher]
+            pods = [launcher for launcher in shadowing if not launcher.launcher]
+            if vms:  # Velero decides per phase: pods without an annotation hook in it run the spec's
+                if len(vms) == 1:
+                    what = f"the virt-launcher pod of {_describe(vms[0])}"
+                else:
+                    what = f"the virt-launcher pods of {len(vms)} workloads (for example {_describe(vms[0])})"
+                yield Hit(
+                    span,
+                    f"{resource.path} selects {what}, whose {phase} annotation hook takes priority: Velero skips a "
+                    f"pod's spec {phase} hooks when its annotations define one, so these {phase} hooks never run "
+                    f"there ({source})",
+                    hint=hint,
+                )
+            if pods:
+                what = (f"the pods of {_describe(pods[0])}" if len(pods) == 1 else
+                        f"the pods of {len(pods)} workloads (for example {_describe(pods[0])})")
+                yield Hit(
+                    span,
+                    f"{resource.path} selects {what}, whose pod template has a {phase} annotation hook, which takes "
+                    f"priority: Velero skips a pod's spec {phase} hooks when its annotations define one, so these "
+                    f"{phase} hooks never run there",
+                    hint=f"move the command into the pod template's {phase} annotation hook, or remove that hook to "
+                         "run these",
+                )

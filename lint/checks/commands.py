@@ -73,7 +73,7 @@ def invalid_json(workload: Workload, ctx: CheckContext) -> Iterator[Hit]:
             span_in_value(ctx, hook.value, index),
             f"{hook.key.value} starts with `[` but is not a JSON array of strings ({result.error}): Velero "
             f"runs the whole value as one program name, so the hook fails{hook.note}",
-            hint=_json_hint(text, result.kind, index),
+            hint=_json_hint(text, result.kind, index, workload.spec.kubevirt),
             fix=_json_fix(ctx, hook.value),
         )
 
@@ -93,7 +93,14 @@ def _json_fix(ctx: CheckContext, value: Scalar) -> Fix | None:
     return None
 
 
-def _json_hint(text: str, kind: str, index: int) -> str:
+def _example(workload: Workload) -> str:
+    """A command to show in a hint: virt-freezer's on KubeVirt workloads, a generic one elsewhere."""
+    if workload.spec.kubevirt:
+        return '["/usr/bin/virt-freezer", "--freeze", …]'
+    return '["/path/to/program", …]'
+
+
+def _json_hint(text: str, kind: str, index: int, kubevirt: bool = True) -> str:
     if kind == "type":
         return 'every element must be a JSON string in double quotes, for example "30" rather than 30'
     if any(quote in text for quote in _SMART_QUOTES):
@@ -105,7 +112,8 @@ def _json_hint(text: str, kind: str, index: int) -> str:
         return f"add the closing ]: {candidate}"
     if "'" in text and '"' not in text:
         return "JSON strings use double quotes: write the elements as \"…\""
-    return 'write a JSON array of strings, for example ["/usr/bin/virt-freezer", "--freeze", …]'
+    example = '["/usr/bin/virt-freezer", "--freeze", …]' if kubevirt else '["/path/to/program", …]'
+    return f"write a JSON array of strings, for example {example}"
 
 
 def not_argv(workload: Workload, ctx: CheckContext) -> Iterator[Hit]:
@@ -158,7 +166,7 @@ def empty(workload: Workload, ctx: CheckContext) -> Iterator[Hit]:
             yield Hit(
                 span_in_value(ctx, hook.value, 0, len(hook.value.value)),
                 f"{key} is an empty array: Velero fails the hook with \"command is required\"{hook.note}",
-                hint='name the program: ["/usr/bin/virt-freezer", "--freeze", …]',
+                hint=f'name the program: {_example(workload)}',
             )
             continue
         elements = arguments(hook.value.value, parsed)
@@ -177,5 +185,5 @@ def empty(workload: Workload, ctx: CheckContext) -> Iterator[Hit]:
                 yield Hit(
                     span_in_value(ctx, hook.value, max(argument.start - 1, 0), argument.end + 1),
                     f"{key} has an empty program name: the hook cannot run{hook.note}",
-                    hint='name the program first: ["/usr/bin/virt-freezer", …]',
+                    hint=f'name the program first: {_example(workload)}',
                 )

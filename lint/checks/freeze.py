@@ -8,6 +8,7 @@ given), needs `--name` and `--namespace`, and schedules a safety thaw after `--u
 
 from __future__ import annotations
 
+import posixpath
 from collections.abc import Iterator
 
 from lint.checks import CheckContext
@@ -18,7 +19,7 @@ from lint.golang.pflag import last_use
 from lint.kube.objects import Workload
 from lint.kubevirt.injection import hook_state
 from lint.text.nodes import Scalar, Span
-from lint.velero.command import FreezerCall, arguments, freezer_calls
+from lint.velero.command import FreezerCall, FsfreezeCall, arguments, freezer_calls, fsfreeze_calls
 
 FREEZER_PATH = "/usr/bin/virt-freezer"
 COMPUTE = "compute"
@@ -63,6 +64,8 @@ def _freeze_calls(hook: HookCommand) -> list[FreezerCall]:
 
 def unpaired_freeze(workload: Workload, ctx: CheckContext) -> Iterator[Hit]:
     """A freeze needs its thaw: without one the guest stays frozen until the safety thaw (300s by default)."""
+    if not workload.spec.kubevirt:
+        yield from _unpaired_fsfreeze(workload, ctx)
     hooks = [hook for hook in hook_commands(workload, ctx) if hook.pod_bound and hook.phase != "restore"]
     pre = next((h for h in hooks if h.key.value.startswith("pre.")), None) or next(
         (h for h in hooks if h.phase == "pre"), None
@@ -120,6 +123,8 @@ def _partner(ctx: CheckContext, workload: Workload, hook: HookCommand, phase: st
 
 def freeze_phase_swapped(workload: Workload, ctx: CheckContext) -> Iterator[Hit]:
     """The pre hook must freeze and the post hook thaw; with both flags virt-freezer freezes."""
+    if not workload.spec.kubevirt:
+        yield from _fsfreeze_phase_swapped(workload, ctx)
     for hook in hook_commands(workload, ctx):
         if hook.phase == "restore":
             continue
@@ -246,3 +251,69 @@ def _program(ctx: CheckContext, hook: HookCommand, call: FreezerCall) -> Iterato
             f"image: the hook fails with \"no such file\"{hook.note}",
             hint=f"use {FREEZER_PATH}",
         )
+
+
+# --- fsfreeze on Kubernetes workloads (velero-hooks-every-workload §5) --------------------------------------------
+
+
+def _fsfreeze_of(workload: Workload, ctx: CheckContext) -> dict[str, tuple[HookCommand, list[FsfreezeCall]]]:
+    """The fsfreeze calls of the pre and post backup hooks Velero runs (lint.checks.workloads.exec_hooks)."""
+    from lint.checks.workloads import exec_hooks
+
+    return {hook.phase: (hook.command, list(fsfreeze_calls(hook.command.value.value, hook.command.parsed)))
+            for hook in exec_hooks(workload, ctx) if hook.phase in ("pre", "post")}
+
+
+def _unpaired_fsfreeze(workload: Workload, ctx: CheckContext) -> Iterator[Hit]:
+    """fsfreeze has no safety thaw: a frozen filesystem blocks every write until someone runs --unfreeze on it."""
+    hooks = _fsfreeze_of(workload, ctx)
+    pre, post = hooks.get("pre"), hooks.get("post")
+    frozen = [call for call in pre[1] if call.action == "freeze"] if pre else []
+    thawed = [call for call in post[1] if call.action == "unfreeze"] if post else []
+    thawed_paths = {posixpath.normpath(call.path) for call in thawed if call.path}
+    for call in frozen:
+        assert pre is not None
+        if not thawed:
+            yield Hit(
+                span_in_value(ctx, pre[0].value, *(call.action_position or call.program_position)),
+                f"{pre[0].key.value} freezes {call.path or 'a filesystem'} with fsfreeze but no post hook thaws it: "
+                "fsfreeze has no safety thaw, so every write to that filesystem blocks until someone runs "
+                "fsfreeze --unfreeze by hand",
+                hint=f"add post.hook.backup.velero.io/command with fsfreeze --unfreeze {call.path or ''}".rstrip(),
+            )
+        elif call.path and thawed_paths and None not in {c.path for c in thawed} \
+                and posixpath.normpath(call.path) not in thawed_paths:
+            assert post is not None
+            other = next(c for c in thawed if c.path)
+            yield Hit(
+                span_in_value(ctx, post[0].value, *(other.path_position or other.program_position)),
+                f"{post[0].key.value} thaws {other.path} but {pre[0].key.value} freezes {call.path}: {call.path} "
+                "stays frozen after the backup, and every write to it blocks",
+                hint=f"thaw the path the pre hook freezes: fsfreeze --unfreeze {call.path}",
+            )
+    if thawed and not frozen:
+        assert post is not None
+        call = thawed[0]
+        yield Hit(
+            span_in_value(ctx, post[0].value, *(call.action_position or call.program_position)),
+            f"{post[0].key.value} thaws {call.path or 'a filesystem'} with fsfreeze but no pre hook freezes it: "
+            "the backup is only crash-consistent",
+            hint=f"add pre.hook.backup.velero.io/command with fsfreeze --freeze {call.path or ''}".rstrip(),
+        )
+
+
+def _fsfreeze_phase_swapped(workload: Workload, ctx: CheckContext) -> Iterator[Hit]:
+    for phase, (hook, calls) in _fsfreeze_of(workload, ctx).items():
+        for call in calls:
+            span = span_in_value(ctx, hook.value, *(call.action_position or call.program_position))
+            if call.action == "both":
+                yield Hit(span, f"{hook.key.value} gives fsfreeze both --freeze and --unfreeze: fsfreeze refuses "
+                          "mutually exclusive options and exits 1, so the hook fails",
+                          hint=f"keep only {'--freeze' if phase == 'pre' else '--unfreeze'}")
+            elif phase == "pre" and call.action == "unfreeze":
+                yield Hit(span, f"{hook.key.value} runs fsfreeze --unfreeze before the backup: nothing is frozen "
+                          "during the snapshot", hint="the pre hook freezes (--freeze), the post hook thaws (--unfreeze)")
+            elif phase == "post" and call.action == "freeze":
+                yield Hit(span, f"{hook.key.value} runs fsfreeze --freeze after the backup: the filesystem stays "
+                          "frozen, and every write to it blocks", hint="the pre hook freezes (--freeze), the post "
+                          "hook thaws (--unfreeze)")

@@ -77,18 +77,92 @@ def hooks_hits(obj: KubeObject, version: tuple[int, int, int]) -> Iterator[Hit]:
 
 
 def restore_hook_invalid(obj: KubeObject, ctx: Any) -> Iterator[Hit]:
-    """The check VM504 (restore-hook-invalid) will register: a Restore's `spec.hooks` judged like a Backup's.
+    """VM504: a Restore's `spec.hooks` judged like a Backup's (the CRD's schema, then what Velero cannot use), and
+    what Velero's restore controller and hook code do with what the API server accepts
+    (velero-hooks-every-workload §2(c), §6):
 
-    Not in the catalogue yet: no rule names it, and the engine hands only Backups and Schedules to "velero"
-    checks (lint.kubevirt.index.VELERO_KINDS). To wire it: add rules/VM504.yaml with `check:
-    restore-hook-invalid`, register it in lint/checks/__init__.py as a "velero" check, add "Restore" to
-    VELERO_KINDS and keep VM502/VM503 to Backups and Schedules (a Restore's hooks ignore includedResources, and
-    annotations decide differently). Restore verdicts of the real CRD are in tests/oracle/vectors/velero_hooks.jsonl
-    already (tests/test_velero_oracle.py checks this function against them).
+    - from v1.10.0 each `init.initContainers[]` item needs a non-empty `name`, `image` and `command`
+      (hook.ValidateContainer in the restore controller), or the Restore ends `FailedValidation`;
+    - at exactly v1.10.0 that validation nil-panics on a Restore whose postHooks hold an `exec` without `init`
+      (#5674, fixed in v1.10.1);
+    - `includedResources`/`excludedResources` are ignored: GetRestoreHooksFromSpec hard-codes pods.
     """
-    if obj.kind == "Restore":
-        velero = ctx.settings.velero.version
-        yield from hooks_hits(obj, (velero.major, velero.minor, velero.patch))
+    if obj.kind != "Restore":
+        return
+    velero = ctx.settings.velero.version
+    version = (velero.major, velero.minor, velero.patch)
+    hits = list(hooks_hits(obj, version))
+    yield from hits
+    if any(hit.severity in (None, Severity.ERROR) for hit in hits):
+        return  # refused or unreadable: what Velero would do with it next is moot
+    yield from _restore_semantics(obj, version)
+
+
+def _restore_semantics(obj: KubeObject, version: tuple[int, int, int]) -> Iterator[Hit]:
+    hooks = obj.node.get("spec")
+    hooks = hooks.get("hooks") if isinstance(hooks, Mapping) else None
+    resources = hooks.get("resources") if isinstance(hooks, Mapping) else None
+    if not isinstance(resources, Sequence):
+        return
+    where_version = ".".join(map(str, version))
+    for index, resource in enumerate(resources.items):
+        if not isinstance(resource, Mapping):
+            continue
+        base = f"spec.hooks.resources[{index}]"
+        for field in ("includedResources", "excludedResources"):
+            entry = resource.entry(field)
+            if entry is None or not isinstance(entry[1], Sequence):
+                continue
+            others = [item.value for item in entry[1].items if isinstance(item, Scalar)
+                      and item.value.lower() not in ("pods", "pod", "po", "*")]
+            if others:
+                yield Hit(
+                    entry[0].span,
+                    f"{base}.{field} names {', '.join(others)}, but Velero ignores {field} for restore hooks: it "
+                    "matches every hook resource against pods only (GetRestoreHooksFromSpec), whatever this says",
+                    hint=f"remove {field}; select the pods with includedNamespaces and labelSelector",
+                    severity=Severity.WARNING,
+                )
+        post_hooks = resource.get("postHooks")
+        if not isinstance(post_hooks, Sequence):
+            continue
+        for hook_index, hook in enumerate(post_hooks.items):
+            if not isinstance(hook, Mapping):
+                continue
+            where = f"{base}.postHooks[{hook_index}]"
+            init = hook.get("init")
+            if version == (1, 10, 0) and _has_exec(hook) and (init is None or node_type(init) == "null"):
+                yield Hit(
+                    hook.entry("exec")[0].span,  # type: ignore[index]
+                    f"{where} has an exec hook and no init hook: Velero 1.10.0's new init container validation "
+                    "dereferences the missing init hook and panics, so the Restore fails (#5674, fixed in 1.10.1)",
+                    hint="upgrade Velero to 1.10.1 or later",
+                )
+            containers = init.get("initContainers") if isinstance(init, Mapping) else None
+            if version < (1, 10, 0) or not isinstance(containers, Sequence):
+                continue
+            for number, container in enumerate(containers.items):
+                if not isinstance(container, Mapping):
+                    continue
+                missing = [field for field in ("name", "image", "command") if _blank(container.get(field))]
+                if missing:
+                    yield Hit(
+                        container.pairs[0][0].span if container.pairs else container.span,
+                        f"{where}.init.initContainers[{number}] has no {' and no '.join(missing)}: from 1.10.0 Velero "
+                        "requires name, image and command of every init container and the Restore ends "
+                        "FailedValidation (\"invalid InitContainer in restore hook, it doesn't have Command, Name or "
+                        f"Image field\"; Velero {where_version})",
+                        hint=f"add {', '.join(missing)}: spec init containers need a command, unlike annotation ones",
+                    )
+
+
+def _blank(node: Node | None) -> bool:
+    """A container field Go decodes as empty: missing, null, "", or an empty command list."""
+    if node is None or node_type(node) == "null":
+        return True
+    if isinstance(node, Sequence):
+        return not node.items
+    return isinstance(node, Scalar) and node.value == ""
 
 
 def _hooks_node(obj: KubeObject) -> tuple[str, Scalar, Node] | None:

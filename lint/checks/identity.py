@@ -28,7 +28,8 @@ _NAME_PLACEHOLDER = re.compile(r"[<\[](?:vm|VM)?[ _-]?(?:name|Name|NAME|namespac
 
 def unreplaced_placeholder(workload: Workload, ctx: CheckContext) -> Iterator[Hit]:
     """A placeholder reaches virt-freezer (or the API server) literally."""
-    identity = {"name": workload.name, "namespace": workload.namespace}
+    # a Kubernetes workload's pods are not named after it: only its namespace is theirs
+    identity = {"name": workload.name if workload.spec.kubevirt else None, "namespace": workload.namespace}
     for field_name, node in (("name", workload.obj.metadata and workload.obj.metadata.get("name")),
                              ("namespace", workload.obj.metadata and workload.obj.metadata.get("namespace"))):
         if isinstance(node, (Scalar, Mapping, Sequence)):

@@ -87,14 +87,22 @@ def hook_not_on_pod(workload: Workload, ctx: CheckContext) -> Iterator[Hit]:
         for key, _ in amap.mapping.entries():
             if not is_hook_like_key(key.value):
                 continue
-            if amap.path.endswith("metadata.annotations"):
+            if not workload.spec.kubevirt:
+                pod = f"the {workload.kind}'s pods"
+                if amap.path == "spec.jobTemplate.metadata.annotations":
+                    why = "these are the Job's annotations, which the Job controller does not copy to its pods"
+                else:
+                    why = (f"these are the {workload.kind}'s own annotations; only the pod template's are copied "
+                           "to the pods")
+            elif amap.path.endswith("metadata.annotations"):
+                pod = "the virt-launcher pod"
                 why = f"these are the {workload.kind}'s own annotations, which KubeVirt does not copy to the pod"
             else:
+                pod = "the virt-launcher pod"
                 why = f"{amap.path.rsplit('.', 1)[0]} has no `annotations` field (it belongs under `metadata`)"
             yield Hit(
                 key.span,
-                f"{key.value} on {amap.path} never reaches the virt-launcher pod: Velero reads hooks from pods "
-                f"only, and {why}",
+                f"{key.value} on {amap.path} never reaches {pod}: Velero reads hooks from pods only, and {why}",
                 hint=f"move it to {target}",
                 fix=_move(ctx, amap, workload.pod_annotations, key),
             )

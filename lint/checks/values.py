@@ -197,7 +197,8 @@ def invalid_bool(workload: Workload, ctx: CheckContext) -> Iterator[Hit]:
     """strconv.ParseBool accepts twelve spellings; on anything else the reader falls back to false."""
     kubevirt = ctx.settings.kubevirt
     maps = [*workload.annotation_maps(), workload.skip_annotations]
-    for key, value in _string_values(maps, frozenset({WAIT_FOR_READY_KEY, SKIP_HOOKS_KEY})):
+    keys = frozenset({WAIT_FOR_READY_KEY, SKIP_HOOKS_KEY} if workload.spec.kubevirt else {WAIT_FOR_READY_KEY})
+    for key, value in _string_values(maps, keys):
         text = value.value
         if parse_bool(text) is not None:
             continue

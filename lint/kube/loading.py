@@ -41,6 +41,7 @@ class LoadedFile:
     objects: list[KubeObject] = field(default_factory=list)
     workloads: list[Workload] = field(default_factory=list)  # KubeVirt objects whose annotations reach a pod
     launcher_pods: list[Workload] = field(default_factory=list)  # virt-launcher Pods of an export
+    pod_workloads: list[Workload] = field(default_factory=list)  # Pods, Deployments, ..., CronJobs (not KubeVirt's)
     diagnoses: dict[int, QuoteRepair | ShellWrapper] = field(default_factory=dict)  # by document index
     limit: LimitProblem | None = None  # the whole file is over a limit and was not parsed
 
@@ -104,7 +105,12 @@ def load_file(
             loaded.objects.append(obj)
             workload = workload_of(obj)
             if workload is not None:
-                (loaded.launcher_pods if workload.is_launcher_pod else loaded.workloads).append(workload)
+                if workload.is_launcher_pod:
+                    loaded.launcher_pods.append(workload)
+                elif workload.spec.kubevirt:
+                    loaded.workloads.append(workload)
+                else:
+                    loaded.pod_workloads.append(workload)
     return loaded
 
 

@@ -30,9 +30,18 @@ class KindSpec:
     # hooks Velero will run: VM0-VM2 judge them as they are, VM6 compares them with KubeVirt's.
     families: tuple[str, ...] | None = None
     name_path: Path = ("metadata", "name")  # where the VMI's name stands
+    # Kubernetes workloads (Pod, Deployment, ..., CronJob): where their pod template stands (its `metadata` and
+    # `spec`); None for the KubeVirt kinds and launcher pods, whose containers KubeVirt makes.
+    pod_template: Path | None = None
+    excluded: frozenset[str] = frozenset()  # rules of `families` that do not judge this kind
 
     def judged_by(self, code: str) -> bool:
-        return self.families is None or code.startswith(self.families)
+        return (self.families is None or code.startswith(self.families)) and code not in self.excluded
+
+    @property
+    def kubevirt(self) -> bool:
+        """A KubeVirt kind or a virt-launcher pod: KubeVirt injects or has injected its hooks."""
+        return self.pod_template is None
 
     @property
     def pod_annotations_path(self) -> str:
@@ -107,6 +116,41 @@ LAUNCHER_POD = KindSpec(
     name_path=("metadata", "annotations", DOMAIN_ANNOTATION),
 )
 
+# velero-hooks-every-workload §1 "Where the pod template lives in each workload kind": Velero reads hooks from
+# pods only, and controllers copy their pod template's annotations onto each pod (GetPodFromTemplate); a
+# workload's own `metadata.annotations` (and a CronJob's `spec.jobTemplate.metadata.annotations`, which reach the
+# Job only) never reach a pod. The VM1 and VM2 rules judge these kinds where they apply (not the ones about
+# virt-freezer, the `compute` container, KubeVirt's injection or launcher pods), and the VM7 family is theirs.
+GENERAL_FAMILIES = ("VM0", "VM1", "VM2", "VM7")
+GENERAL_EXCLUDED = frozenset({"VM107", "VM110", "VM111", "VM202", "VM203", "VM204", "VM205"})
+_TEMPLATE = ("spec", "template")
+_CRONJOB_TEMPLATE = ("spec", "jobTemplate", "spec", "template")
+
+
+def _general(group: str, kind: str, template: Path, misplaced: tuple[Path, ...] = (("metadata", "annotations"),)) -> KindSpec:
+    metadata = template + ("metadata",)
+    return KindSpec(group, kind, pod_metadata=metadata, misplaced=tuple(p for p in misplaced if p[:-1] != metadata),
+                    skip_metadata=metadata, families=GENERAL_FAMILIES, pod_template=template,
+                    excluded=GENERAL_EXCLUDED)
+
+
+GENERAL_KINDS: tuple[KindSpec, ...] = (
+    *(_general("apps", kind, _TEMPLATE) for kind in ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet")),
+    _general("", "ReplicationController", _TEMPLATE),
+    _general("batch", "Job", _TEMPLATE),
+    _general("batch", "CronJob", _CRONJOB_TEMPLATE,
+             (("metadata", "annotations"), ("spec", "jobTemplate", "metadata", "annotations"))),
+    _general("", "PodTemplate", ("template",)),
+)
+# A Pod that is not a virt-launcher pod: its own metadata is the pod's.
+PLAIN_POD = _general("", "Pod", (), misplaced=())
+_BY_KIND.update({(spec.group, spec.kind): spec for spec in GENERAL_KINDS})
+
+# The Velero hook keys a general workload's document must mention to be built (lint.text.interest): a repository's
+# many Deployments without hooks are never built. Every hook-like key (lint.velero.hooks.is_hook_like_key) written
+# in lower case contains both.
+HOOK_MARKERS = (".velero.io/", "hook")
+
 # A Secret document says `kind: Secret` ("Secret" alone is in every `imagePullSecrets`).
 SECRET_INTEREST = Interest(frozenset({("Secret", kind_pattern("Secret"))}))
 # A ConfigMap that may hold a Windows answer file (`autounattend.xml`, `unattend.xml`) for a sysprep volume.
@@ -117,7 +161,9 @@ WORKLOAD_INTEREST = Interest(
     frozenset((kind,) for kind in {spec.kind for spec in KINDS}
               if not any(other != kind and other in kind for other in (spec.kind for spec in KINDS)))
     # a virt-launcher Pod of an export names its VMI as owner ("VirtualMachineInstance", above) or by annotation
-    | {("virt-launcher", DOMAIN_ANNOTATION)},
+    | {("virt-launcher", DOMAIN_ANNOTATION)}
+    # Pods, Deployments, ..., CronJobs only when they mention a hook key
+    | {HOOK_MARKERS},
     companions=frozenset({("DataVolume",)}) | SECRET_INTEREST.needs | ANSWER_FILE_INTEREST.needs,
 )
 
@@ -211,6 +257,21 @@ class Workload:
         return self.obj.metadata_scalar("namespace")
 
     @property
+    def pod_spec(self) -> Mapping | None:
+        """The pod template's `spec` of a Kubernetes workload (None for KubeVirt kinds, or when absent)."""
+        if self.spec.pod_template is None:
+            return None
+        return mapping_at(self.obj.node, self.spec.pod_template + ("spec",))
+
+    def containers(self, field: str = "containers") -> list[Container]:
+        """The pod template's containers (or `initContainers`) that are mappings, in order."""
+        pod_spec = self.pod_spec
+        found = pod_spec.get(field) if pod_spec is not None else None
+        if not isinstance(found, Sequence):
+            return []
+        return [Container(item) for item in found.items if isinstance(item, Mapping)]
+
+    @property
     def pod_labels(self) -> Mapping | None:
         return mapping_at(self.obj.node, self.spec.pod_metadata + ("labels",))
 
@@ -222,6 +283,28 @@ class Workload:
 
     def pod_annotation(self, key: str) -> tuple[Scalar, Node] | None:
         return self.pod_annotations.mapping.entry(key) if self.pod_annotations else None
+
+
+@dataclass(frozen=True)
+class Container:
+    """One container of a pod template."""
+
+    node: Mapping
+
+    @property
+    def name(self) -> str | None:
+        value = self.node.get("name")
+        return value.value if isinstance(value, Scalar) and value.tag.endswith(("str", "plain")) else None
+
+    def mount_paths(self) -> list[str]:
+        """Its `volumeMounts[].mountPath` strings (others, and mounts that are not mappings, are left out)."""
+        mounts = self.node.get("volumeMounts")
+        paths = []
+        for mount in mounts.items if isinstance(mounts, Sequence) else ():
+            path = mount.get("mountPath") if isinstance(mount, Mapping) else None
+            if isinstance(path, Scalar) and path.value:
+                paths.append(path.value)
+        return paths
 
 
 def mapping_at(node: Node | None, path: Path) -> Mapping | None:
@@ -279,9 +362,12 @@ def workload_of(obj: KubeObject) -> Workload | None:
     API groups)."""
     spec = _BY_KIND.get((obj.group, obj.kind))
     if spec is None:
-        if not is_launcher_pod(obj):
+        if is_launcher_pod(obj):
+            spec = LAUNCHER_POD
+        elif obj.kind == "Pod" and obj.api_version == "v1":
+            spec = PLAIN_POD
+        else:
             return None
-        spec = LAUNCHER_POD
 
     def annotations(path: Path) -> AnnotationMap | None:
         mapping = mapping_at(obj.node, path + ("annotations",))

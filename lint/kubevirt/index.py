@@ -19,7 +19,7 @@ from lint.text.interest import Interest, kind_pattern
 from lint.text.nodes import Mapping, Scalar
 
 VELERO_GROUP = "velero.io"
-VELERO_KINDS = ("Backup", "Schedule")
+VELERO_KINDS = ("Backup", "Schedule", "Restore")  # Restores: VM504 only
 VELERO_INTEREST = Interest(frozenset({(VELERO_GROUP, kind_pattern(*VELERO_KINDS))}))
 _PHASE_OF_COMMAND = {
     "pre.hook.backup.velero.io/command": "pre",
@@ -50,6 +50,7 @@ class Launcher:
     namespace: str | None
     labels: dict[str, str]
     hook_phases: frozenset[str]  # "pre"/"post": phases with an annotation hook (KubeVirt's or the user's)
+    launcher: bool = True  # a KubeVirt workload's virt-launcher pod; False: a Kubernetes workload's pods
 
 
 @dataclass(frozen=True)
@@ -86,16 +87,18 @@ class RunIndex:
         pod_labels = workload.pod_labels
         if pod_labels is not None:
             labels = {k.value: v.value for k, v in pod_labels.entries() if isinstance(v, Scalar)}
-        labels["kubevirt.io"] = "virt-launcher"
         name = workload.name.value if workload.name else None
-        if name and workload.spec.vmi_names == "own":
+        if workload.spec.kubevirt:  # a Deployment's pods have its template's labels only
+            labels["kubevirt.io"] = "virt-launcher"
+        if name and workload.spec.kubevirt and workload.spec.vmi_names == "own":
             labels.setdefault("vm.kubevirt.io/name", name)
         phases = {"pre", "post"} if hook_state(workload, settings).injected else set()
         for key, value in workload.pod_annotations.mapping.entries() if workload.pod_annotations else ():
             if isinstance(value, Scalar) and value.value and key.value in _PHASE_OF_COMMAND:
                 phases.add(_PHASE_OF_COMMAND[key.value])  # an empty command is no hook at all
         namespace = workload.namespace.value if workload.namespace else settings.namespace
-        self.launchers.append(Launcher(workload.kind, name, namespace, labels, frozenset(phases)))
+        self.launchers.append(Launcher(workload.kind, name, namespace, labels, frozenset(phases),
+                                       workload.spec.kubevirt))
 
     def add_secret(self, obj: KubeObject) -> None:
         secret = secret_data(obj)

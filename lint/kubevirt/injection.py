@@ -67,7 +67,9 @@ def skip_setting(workload: Workload, settings: Settings) -> Skip:
 def hook_state(workload: Workload, settings: Settings) -> HookState:
     def compute() -> HookState:
         skip = skip_setting(workload, settings)
-        if workload.is_launcher_pod:  # an exported launcher pod's annotations are already what KubeVirt left
+        if not workload.spec.kubevirt or workload.is_launcher_pod:
+            # a Kubernetes workload's pods get no KubeVirt hooks; an exported launcher pod's annotations are
+            # already what KubeVirt left
             return HookState(settings.kubevirt, skip, injected=False)
         return HookState(settings.kubevirt, skip, injected=settings.kubevirt.injects_hooks and not skip.skips)
 

@@ -25,7 +25,7 @@ from lint.kubevirt.index import Launcher, RunIndex
 from lint.run.suppressions import Directive
 from lint.text.nodes import Span
 
-FORMAT = 2  # 2: one table per run key
+FORMAT = 3  # 2: one table per run key; 3: Kubernetes workloads' pods among the launchers
 
 
 _MISSING = object()
@@ -236,8 +236,9 @@ def load_directive(data: dict[str, Any]) -> Directive:
 
 def dump_launcher(launcher: Launcher) -> dict[str, Any]:
     return {"kind": launcher.kind, "name": launcher.name, "namespace": launcher.namespace, "labels": launcher.labels,
-            "hook_phases": sorted(launcher.hook_phases)}
+            "hook_phases": sorted(launcher.hook_phases), "launcher": launcher.launcher}
 
 
 def load_launcher(data: dict[str, Any]) -> Launcher:
-    return Launcher(data["kind"], data["name"], data["namespace"], dict(data["labels"]), frozenset(data["hook_phases"]))
+    return Launcher(data["kind"], data["name"], data["namespace"], dict(data["labels"]), frozenset(data["hook_phases"]),
+                    bool(data["launcher"]))

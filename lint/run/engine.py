@@ -293,10 +293,11 @@ def lint_one(
                            interest=interest)
     except Exception as err:  # noqa: BLE001 - one file's defect must not end the run (lint.run.isolation)
         return FileOutcome(item.display, findings=[internal_error(Failure.of(item.display, "parsing this file", err))])
-    outcome = FileOutcome(loaded.path, objects=len(loaded.objects), workloads=len(loaded.workloads))
+    outcome = FileOutcome(loaded.path, objects=len(loaded.objects),
+                          workloads=len(loaded.workloads) + len(loaded.pod_workloads))
     findings = []
     local = RunIndex(secrets=index.secrets)
-    for workload in loaded.workloads:
+    for workload in (*loaded.workloads, *loaded.pod_workloads):
         try:
             local.add_workload(workload, settings)
         except Exception as err:  # noqa: BLE001
@@ -503,7 +504,7 @@ def _targets(loaded: LoadedFile, scope: str) -> list[LoadedFile | Workload | Kub
     if scope == "file":
         return [loaded]
     if scope == "workload":
-        return [*loaded.workloads, *loaded.launcher_pods]
+        return [*loaded.workloads, *loaded.launcher_pods, *loaded.pod_workloads]
     if scope in ("suppression", "engine"):
         return []  # reported by the engine itself: unused suppressions once a file's findings are known, VM009
     return [obj for obj in loaded.objects if is_velero_object(obj)]

@@ -1,4 +1,5 @@
-"""Where each argument of a hook command stands in its annotation value, and the virt-freezer calls in it.
+"""Where each argument of a hook command stands in its annotation value, and the virt-freezer and fsfreeze calls
+in it.
 
 Checks need to point at one argument inside a long one-line JSON value, and to find virt-freezer both when
 it is the program (`["/usr/bin/virt-freezer", "--freeze", ...]`, what KubeVirt injects) and when a shell
@@ -99,20 +100,7 @@ def freezer_calls(value: str, parsed: ParsedCommand) -> tuple[FreezerCall, ...]:
 
 
 def _calls_in_script(script: Argument) -> list[FreezerCall]:
-    try:
-        lexer = shlex.shlex(script.text, posix=True, punctuation_chars=";&|()")
-        lexer.whitespace_split = True
-        tokens = list(lexer)
-    except ValueError:  # unbalanced quotes: a shell would fail too, nothing to model
-        return []
-    offsets, cursor = [], 0
-    for token in tokens:
-        found = script.text.find(token, cursor)
-        if found < 0:
-            offsets.append((script.start, script.end))
-            continue
-        offsets.append(locate(script, token, cursor))
-        cursor = found + len(token)
+    tokens, offsets = _script_tokens(script)
     calls = []
     for i, token in enumerate(tokens):
         if not _is_freezer(token):
@@ -126,3 +114,89 @@ def _calls_in_script(script: Argument) -> list[FreezerCall]:
 
 def _is_freezer(program: str) -> bool:
     return program.rsplit("/", 1)[-1] == "virt-freezer"
+
+
+@dataclass(frozen=True)
+class FsfreezeCall:
+    """fsfreeze(8) as run by a hook: what it does and to which path, and where those stand in the value.
+
+    util-linux's fsfreeze takes `-f`/`--freeze` or `-u`/`--unfreeze` (mutually exclusive) and exactly one path
+    (the mount point: it opens the path and freezes the filesystem that contains it, FIFREEZE/FITHAW).
+    """
+
+    action: str | None  # "freeze", "unfreeze", "both" (refused), or None (neither given)
+    path: str | None  # the first operand; None when there is none or the shell computes it
+    path_position: tuple[int, int] | None  # value offsets of the path
+    action_position: tuple[int, int] | None  # value offsets of the last action flag
+    program_position: tuple[int, int]
+    in_shell: bool
+
+
+_FREEZE_FLAGS = {"-f": "freeze", "--freeze": "freeze", "-u": "unfreeze", "--unfreeze": "unfreeze"}
+
+
+@lru_cache(maxsize=4096)
+def fsfreeze_calls(value: str, parsed: ParsedCommand) -> tuple[FsfreezeCall, ...]:
+    """The fsfreeze calls of a hook command: as the program, or inside an `sh -c` script."""
+    argv = parsed.argv if parsed.form == "json" else ()
+    if not argv:
+        return ()
+    elements = arguments(value, parsed)
+    if _is_fsfreeze(argv[0]):
+        positions = [(a.start, a.end) for a in elements]
+        return (_fsfreeze(list(argv), positions, in_shell=False),)
+    script = shell_script_index(argv)
+    if script is None or "fsfreeze" not in argv[script]:
+        return ()
+    tokens, offsets = _script_tokens(elements[script])
+    calls = []
+    for i, token in enumerate(tokens):
+        if not _is_fsfreeze(token):
+            continue
+        end = i + 1
+        while end < len(tokens) and tokens[end] not in _SHELL_OPERATORS:
+            end += 1
+        calls.append(_fsfreeze(tokens[i:end], offsets[i:end], in_shell=True))
+    return tuple(calls)
+
+
+def _fsfreeze(argv: list[str], positions: list[tuple[int, int]], in_shell: bool) -> FsfreezeCall:
+    actions: set[str] = set()
+    action_position = path = path_position = None
+    options_done = False
+    for arg, position in zip(argv[1:], positions[1:]):
+        if not options_done and arg == "--":
+            options_done = True
+        elif not options_done and arg in _FREEZE_FLAGS:
+            actions.add(_FREEZE_FLAGS[arg])
+            action_position = position
+        elif not options_done and arg.startswith("-") and arg != "-":
+            continue  # -h, -V, or what fsfreeze refuses: not this model's business
+        elif path is None:
+            path, path_position = arg, position
+    action = "both" if len(actions) == 2 else next(iter(actions), None)
+    if in_shell and path is not None and any(ch in path for ch in "$`*?{}"):
+        path, path_position = None, None  # computed by the shell at run time
+    return FsfreezeCall(action, path, path_position, action_position, positions[0], in_shell)
+
+
+def _script_tokens(script: Argument) -> tuple[list[str], list[tuple[int, int]]]:
+    try:
+        lexer = shlex.shlex(script.text, posix=True, punctuation_chars=";&|()")
+        lexer.whitespace_split = True
+        tokens = list(lexer)
+    except ValueError:  # unbalanced quotes: a shell would fail too, nothing to model
+        return [], []
+    offsets, cursor = [], 0
+    for token in tokens:
+        found = script.text.find(token, cursor)
+        if found < 0:
+            offsets.append((script.start, script.end))
+            continue
+        offsets.append(locate(script, token, cursor))
+        cursor = found + len(token)
+    return tokens, offsets
+
+
+def _is_fsfreeze(program: str) -> bool:
+    return program.rsplit("/", 1)[-1] == "fsfreeze"
