@@ -59,7 +59,8 @@ def _fail(message: str) -> typer.Exit:
 def check(
     paths: Optional[List[str]] = typer.Argument(None, help="Files or directories to lint (default: .); - reads standard input."),
     output_format: Optional[List[str]] = typer.Option(
-        None, "--format", "-f", help="Output format: text, json, sarif, github, junit (repeat with --output for several)."
+        None, "--format", "-f",
+        help="Output format: text, json, sarif, github, junit, gitlab (repeat with --output for several).",
     ),
     output: Optional[List[str]] = typer.Option(None, "--output", "-o", help="Write the matching --format to FILE."),
     select: Optional[List[str]] = typer.Option(None, help="Rule codes or prefixes to run (comma-separated)."),
