@@ -6,6 +6,7 @@ The annotations here are objects, not strings (no `from __future__ import annota
 parameter's annotation when it builds the command line, and would otherwise compile each string at start-up.
 """
 
+import os
 import sys
 from enum import Enum
 from typing import List, Optional
@@ -199,7 +200,9 @@ def audit(
     harvester_version: Optional[str] = typer.Option(None, help="Harvester version of the target cluster."),
     config: Optional[str] = typer.Option(None, help="Configuration file (default: the closest one)."),
 ) -> None:
-    """Report per namespace and VM whether the guest will be frozen before each backup (HTML, Markdown)."""
+    """Report per namespace and VM whether the guest will be frozen before each backup (HTML, Markdown).
+
+    In a GitHub Actions job (GITHUB_STEP_SUMMARY set) the Markdown summary is also added to the job's summary."""
     from pathlib import Path
 
     from lint.audit import html as audit_html
@@ -213,6 +216,10 @@ def audit(
             Path(html).write_text(audit_html.render(report), encoding="utf-8")
         if markdown:
             Path(markdown).write_text(summary, encoding="utf-8")
+        step_summary = os.environ.get("GITHUB_STEP_SUMMARY")
+        if step_summary:  # in a GitHub Actions job: the summary shows on the run's page (other steps' stays)
+            with open(step_summary, "a", encoding="utf-8") as stream:
+                stream.write(summary)
     except (UsageError, ConfigError, SelectionError, DiscoveryError, CatalogueError, VersionError) as err:
         raise _fail(str(err)) from None
     except OSError as err:
