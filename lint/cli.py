@@ -14,7 +14,7 @@ from typing import List, Optional
 import typer
 
 from lint import __version__
-from lint.core.catalogue import CatalogueError, Rule, builtin_catalogue
+from lint.core.catalogue import CatalogueError, builtin_catalogue
 from lint.reporters import FORMATS
 from lint.run.config import ConfigError
 from lint.run.discovery import DiscoveryError
@@ -162,6 +162,8 @@ def explain(code: str = typer.Argument(..., help="A rule code, e.g. VM102, or a 
     rule = catalogue.get(code) or next((r for r in catalogue if r.name == code.lower()), None)
     if rule is None:
         raise _fail(f"unknown rule {code!r} (see `vmlint rules`)")
+    from lint.reporters.explain import explanation
+
     typer.echo(explanation(rule))
 
 
@@ -235,28 +237,6 @@ def audit(
     for error in report.errors:
         typer.echo(f"vmlint: error: {error}", err=True)
     raise typer.Exit(EXIT_USAGE if report.errors else EXIT_CLEAN)
-
-
-def explanation(rule: Rule) -> str:
-    fix = {"none": "no automatic fix", "safe": "safe fix available", "unsafe": "unsafe fix available"}[rule.fix]
-    parts = [
-        f"{rule.code} {rule.name} ({rule.severity}, {fix}{'' if rule.default_enabled else ', off unless selected'})",
-        "",
-        rule.summary,
-        "",
-        "Why",
-        _indent(rule.rationale),
-    ]
-    for title, examples in (("Bad", rule.examples_bad), ("Good", rule.examples_good)):
-        for example in examples:
-            parts += ["", title, _indent(example.rstrip("\n"))]
-    if rule.references:
-        parts += ["", "References"] + [f"  - {ref}" for ref in rule.references]
-    return "\n".join(parts)
-
-
-def _indent(text: str) -> str:
-    return "\n".join(f"  {line}" if line else "" for line in text.splitlines())
 
 
 def main() -> None:
