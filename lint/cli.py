@@ -239,6 +239,17 @@ def audit(
     raise typer.Exit(EXIT_USAGE if report.errors else EXIT_CLEAN)
 
 
+@app.command()
+def server() -> None:
+    """Run the language server on standard input and output, for editors (needs the `server` extra: pygls)."""
+    try:
+        from lint.server.protocol import serve
+    except ImportError as err:
+        raise _fail(f"vmlint server needs pygls and lsprotocol ({err}): pip install 'vmlint[server]'") from None
+    serve()
+    raise typer.Exit(EXIT_CLEAN)
+
+
 def main() -> None:
     """Entry point: never a traceback, always a defined exit code, usage errors on one line."""
     try:
