@@ -6,6 +6,7 @@ The annotations here are objects, not strings (no `from __future__ import annota
 parameter's annotation when it builds the command line, and would otherwise compile each string at start-up.
 """
 
+import os
 import sys
 from enum import Enum
 from typing import List, Optional
@@ -13,7 +14,7 @@ from typing import List, Optional
 import typer
 
 from lint import __version__
-from lint.core.catalogue import CatalogueError, Rule, builtin_catalogue
+from lint.core.catalogue import CatalogueError, builtin_catalogue
 from lint.reporters import FORMATS
 from lint.run.config import ConfigError
 from lint.run.discovery import DiscoveryError
@@ -59,7 +60,8 @@ def _fail(message: str) -> typer.Exit:
 def check(
     paths: Optional[List[str]] = typer.Argument(None, help="Files or directories to lint (default: .); - reads standard input."),
     output_format: Optional[List[str]] = typer.Option(
-        None, "--format", "-f", help="Output format: text, json, sarif, github, junit (repeat with --output for several)."
+        None, "--format", "-f",
+        help="Output format: text, json, sarif, github, junit, gitlab (repeat with --output for several).",
     ),
     output: Optional[List[str]] = typer.Option(None, "--output", "-o", help="Write the matching --format to FILE."),
     select: Optional[List[str]] = typer.Option(None, help="Rule codes or prefixes to run (comma-separated)."),
@@ -160,6 +162,8 @@ def explain(code: str = typer.Argument(..., help="A rule code, e.g. VM102, or a 
     rule = catalogue.get(code) or next((r for r in catalogue if r.name == code.lower()), None)
     if rule is None:
         raise _fail(f"unknown rule {code!r} (see `vmlint rules`)")
+    from lint.reporters.explain import explanation
+
     typer.echo(explanation(rule))
 
 
@@ -198,7 +202,9 @@ def audit(
     harvester_version: Optional[str] = typer.Option(None, help="Harvester version of the target cluster."),
     config: Optional[str] = typer.Option(None, help="Configuration file (default: the closest one)."),
 ) -> None:
-    """Report per namespace and VM whether the guest will be frozen before each backup (HTML, Markdown)."""
+    """Report per namespace and VM whether the guest will be frozen before each backup (HTML, Markdown).
+
+    In a GitHub Actions job (GITHUB_STEP_SUMMARY set) the Markdown summary is also added to the job's summary."""
     from pathlib import Path
 
     from lint.audit import html as audit_html
@@ -212,6 +218,10 @@ def audit(
             Path(html).write_text(audit_html.render(report), encoding="utf-8")
         if markdown:
             Path(markdown).write_text(summary, encoding="utf-8")
+        step_summary = os.environ.get("GITHUB_STEP_SUMMARY")
+        if step_summary:  # in a GitHub Actions job: the summary shows on the run's page (other steps' stays)
+            with open(step_summary, "a", encoding="utf-8") as stream:
+                stream.write(summary)
     except (UsageError, ConfigError, SelectionError, DiscoveryError, CatalogueError, VersionError) as err:
         raise _fail(str(err)) from None
     except OSError as err:
@@ -229,26 +239,15 @@ def audit(
     raise typer.Exit(EXIT_USAGE if report.errors else EXIT_CLEAN)
 
 
-def explanation(rule: Rule) -> str:
-    fix = {"none": "no automatic fix", "safe": "safe fix available", "unsafe": "unsafe fix available"}[rule.fix]
-    parts = [
-        f"{rule.code} {rule.name} ({rule.severity}, {fix}{'' if rule.default_enabled else ', off unless selected'})",
-        "",
-        rule.summary,
-        "",
-        "Why",
-        _indent(rule.rationale),
-    ]
-    for title, examples in (("Bad", rule.examples_bad), ("Good", rule.examples_good)):
-        for example in examples:
-            parts += ["", title, _indent(example.rstrip("\n"))]
-    if rule.references:
-        parts += ["", "References"] + [f"  - {ref}" for ref in rule.references]
-    return "\n".join(parts)
-
-
-def _indent(text: str) -> str:
-    return "\n".join(f"  {line}" if line else "" for line in text.splitlines())
+@app.command()
+def server() -> None:
+    """Run the language server on standard input and output, for editors (needs the `server` extra: pygls)."""
+    try:
+        from lint.server.protocol import serve
+    except ImportError as err:
+        raise _fail(f"vmlint server needs pygls and lsprotocol ({err}): pip install 'vmlint[server]'") from None
+    serve()
+    raise typer.Exit(EXIT_CLEAN)
 
 
 def main() -> None:

@@ -25,8 +25,8 @@ class Completed(NamedTuple):
 
 
 def cli_env() -> dict[str, str]:
-    """The environment of a CI job that is not GitHub Actions, without colour, with the source tree importable."""
-    env = {key: value for key, value in os.environ.items() if key != "GITHUB_ACTIONS"}
+    """The environment of a CI job that is not GitHub Actions (no job summary either), without colour, with the source tree importable."""
+    env = {key: value for key, value in os.environ.items() if key not in ("GITHUB_ACTIONS", "GITHUB_STEP_SUMMARY")}
     env["NO_COLOR"] = "1"
     env["PYTHONPATH"] = os.pathsep.join(filter(None, (str(REPO), os.environ.get("PYTHONPATH"))))
     return env

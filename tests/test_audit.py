@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import sys
 from html.parser import HTMLParser
 from pathlib import Path
 
-from conftest import CORPUS, require_corpus, run_cli, tool_missing
+from conftest import CORPUS, EXAMPLES, REPO, cli_env, require_corpus, run_cli, tool_missing
 
 from lint.audit import html as audit_html
 from lint.audit import markdown as audit_markdown
@@ -250,3 +251,24 @@ def test_an_unknown_agent_with_a_denied_mount_cannot_tell_and_says_why() -> None
     [vm_report] = audit(vm("db", volumes=volumes)).vms
     assert vm_report.verdict == "unknown"
     assert "; if one runs, the freeze will fail: VM406 VirtualMachine db runs RHEL 9" in vm_report.reason
+
+
+def test_the_summary_goes_to_the_github_job_summary_when_one_is_open(tmp_path: Path) -> None:
+    """In a GitHub Actions job `vmlint audit` appends its Markdown summary to $GITHUB_STEP_SUMMARY (what other
+    steps wrote there stays); elsewhere it writes nothing of the kind."""
+    job_summary = tmp_path / "step-summary.md"
+    job_summary.write_text("## an earlier step\n", encoding="utf-8")
+    markdown = tmp_path / "audit.md"
+    command = [sys.executable, "-m", "lint", "audit", str(EXAMPLES), "--markdown", str(markdown)]
+    done = subprocess.run(command, cwd=REPO, env={**cli_env(), "GITHUB_STEP_SUMMARY": str(job_summary)},
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    written = markdown.read_text(encoding="utf-8")
+    assert written.startswith("# vmlint audit\n")
+    assert job_summary.read_text(encoding="utf-8") == "## an earlier step\n" + written
+    plain = run_cli("audit", str(EXAMPLES))  # stdout, as without the variable
+    assert plain.stdout == written
+    assert "GITHUB_STEP_SUMMARY" not in cli_env()
+    done = subprocess.run(command, cwd=REPO, env={**cli_env(), "GITHUB_STEP_SUMMARY": str(tmp_path / "no" / "dir")},
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 2 and done.stderr.startswith("vmlint: error: ") and "Traceback" not in done.stderr

@@ -1,9 +1,10 @@
-"""The machine-readable reports: SARIF, GitHub workflow commands, JUnit XML and JSON.
+"""The machine-readable reports: SARIF, GitHub workflow commands, JUnit XML, JSON and GitLab Code Quality.
 
 Each report is read back by an independent consumer: SARIF is validated against the official OASIS schema
 (tests/data/sarif-schema-2.1.0.json, see tests/data/README.md) and loaded with Microsoft's sarif-tools;
 JUnit is parsed with junitparser and with the standard library's (strict) XML parser; workflow commands with a parser written
-here from GitHub's grammar; JSON is validated against the published lint/schemas/report.schema.json. Crafted
+here from GitHub's grammar; JSON is validated against the published lint/schemas/report.schema.json; GitLab's
+against the fields GitLab documents (tests/data/gitlab-code-quality.schema.json, see tests/data/README.md). Crafted
 file names and messages try to break out of each format.
 """
 
@@ -30,6 +31,7 @@ from sarif import sarif_file_utils
 from lint.core.catalogue import Catalogue, builtin_catalogue
 from lint.core.findings import Finding, RunResult, Severity
 from lint.reporters import FORMATS, reporter
+from lint.reporters.gitlab import code_quality, relative_path
 from lint.reporters.json import finding_dict
 from lint.reporters.sarif import FINGERPRINT, sarif_log
 from lint.reporters.text import printable, render_text
@@ -39,6 +41,7 @@ from lint.target.settings import Settings
 
 DATA = Path(__file__).resolve().parent / "data"
 SARIF_SCHEMA = json.loads((DATA / "sarif-schema-2.1.0.json").read_text(encoding="utf-8"))
+GITLAB_SCHEMA = json.loads((DATA / "gitlab-code-quality.schema.json").read_text(encoding="utf-8"))
 REPORT_SCHEMA = json.loads((REPO / "lint" / "schemas" / "report.schema.json").read_text(encoding="utf-8"))
 CATALOGUE = builtin_catalogue()
 RAW_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")  # what no terminal or log may receive
@@ -81,7 +84,7 @@ RULE_EXAMPLES = rule_example_results()
 
 
 def test_factory_names_and_outputs(examples):
-    assert FORMATS == ("text", "json", "sarif", "github", "junit")
+    assert FORMATS == ("text", "json", "sarif", "github", "junit", "gitlab")
     for name in FORMATS:
         text = reporter(name)(examples)
         assert isinstance(text, str) and text.endswith("\n")
@@ -638,3 +641,122 @@ def test_the_json_report_is_exactly_what_json_dumps_with_an_indent_gives(finding
         "files": 1, "objects": 1, "workloads": 1, "findings": len(findings), "errors": len(findings),
         "warnings": 0, "info": 0, "internal_errors": 0}}
     assert reporter("json")(result) == json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+# GitLab Code Quality ---------------------------------------------------------------------------------------------
+
+
+def gitlab_of(result: RunResult) -> list[dict]:
+    """The GitLab report of a run, after checking it against the fields GitLab documents."""
+    text = reporter("gitlab")(result)
+    assert not text.startswith("\ufeff")  # GitLab's parser refuses a byte-order mark
+    document = json.loads(text)
+    errors = [f"{list(e.absolute_path)}: {e.message}" for e in Draft202012Validator(GITLAB_SCHEMA).iter_errors(document)]
+    assert errors == []
+    return document
+
+
+def test_gitlab_schema_is_valid_and_rejects_what_gitlab_would_not_read():
+    Draft202012Validator.check_schema(GITLAB_SCHEMA)
+    good = {"description": "d", "check_name": "VM1", "fingerprint": "f", "severity": "minor",
+            "location": {"path": "a.yaml", "lines": {"begin": 1}}}
+    validator = Draft202012Validator(GITLAB_SCHEMA)
+    assert validator.is_valid([good])
+    assert validator.is_valid([{**good, "location": {"path": "a.yaml", "positions": {"begin": {"line": 3}}}}])
+    for bad in ({**good, "severity": "error"}, {**good, "location": {"path": "/abs/a.yaml", "lines": {"begin": 1}}},
+                {**good, "location": {"path": "./a.yaml", "lines": {"begin": 1}}},
+                {**good, "location": {"path": "a.yaml"}}, {**good, "location": {"path": "a.yaml", "lines": {"begin": 0}}},
+                {key: value for key, value in good.items() if key != "fingerprint"}):
+        assert not validator.is_valid([bad]), bad
+    assert not validator.is_valid(good)  # an array, not an object
+
+
+def test_gitlab_of_the_examples_is_one_to_one_with_the_json_report(examples):
+    entries = gitlab_of(examples)
+    findings = json.loads(reporter("json")(examples))["findings"]
+    assert len(entries) == len(findings) == len(examples.findings)
+    severities = {"error": "major", "warning": "minor", "info": "info"}
+    for entry, found in zip(entries, findings):
+        assert entry == {
+            "description": found["message"],
+            "check_name": found["code"],
+            "fingerprint": entry["fingerprint"],
+            "severity": severities[found["severity"]],
+            "location": {"path": found["path"], "lines": {"begin": found["line"]}},
+        }
+        assert found["path"].startswith("examples/")
+    sarif_results = sarif_of(examples)["runs"][0]["results"]
+    assert [e["fingerprint"] for e in entries] == [r["partialFingerprints"][FINGERPRINT] for r in sarif_results]
+    assert len({e["fingerprint"] for e in entries}) == len(entries)  # GitLab shows equal fingerprints as one entry
+
+
+@pytest.mark.parametrize("case", RULE_EXAMPLES, ids=[case_id for case_id, _ in RULE_EXAMPLES])
+def test_gitlab_of_every_rule_example_conforms(case):
+    _, result = case
+    assert len(gitlab_of(result)) == len(result.findings)
+
+
+def test_gitlab_fingerprints_survive_lines_inserted_above():
+    (example,) = CATALOGUE.get("VM002").examples_bad
+    before = gitlab_of(lint_result(example, select=("VM002",)))
+    after = gitlab_of(lint_result("# a comment\n# and another\n\n" + example, select=("VM002",)))
+    assert [e["location"]["lines"]["begin"] + 3 for e in before] == [e["location"]["lines"]["begin"] for e in after]
+    assert [e["fingerprint"] for e in before] == [e["fingerprint"] for e in after]
+    assert before[0]["description"] != after[0]["description"]  # the message quotes the moved line; the hash not
+
+
+def test_gitlab_severities():
+    entries = gitlab_of(result_of(finding(), finding(severity=Severity.WARNING), finding(severity=Severity.INFO)))
+    assert [e["severity"] for e in entries] == ["major", "minor", "info"]
+
+
+@pytest.mark.parametrize(
+    "path, expected",
+    [
+        ("vm.yaml", "vm.yaml"),
+        ("./vms/vm.yaml", "vms/vm.yaml"),
+        ("vms//a/../vm.yaml", "vms/vm.yaml"),
+        ("../up/vm.yaml", "../up/vm.yaml"),
+        ("<stdin>", "<stdin>"),
+        ("dir with space/ünï.yaml", "dir with space/ünï.yaml"),
+    ],
+)
+def test_gitlab_relative_paths_are_normalised(path, expected):
+    (entry,) = gitlab_of(result_of(finding(path=path)))
+    assert entry["location"]["path"] == expected
+
+
+def test_gitlab_absolute_paths_are_made_relative_to_the_working_directory(tmp_path, monkeypatch):
+    work = tmp_path / "work"
+    (work / "vms").mkdir(parents=True)
+    monkeypatch.chdir(work)
+    inside, outside = str(work / "vms" / "vm.yaml"), str(tmp_path / "elsewhere" / "vm.yaml")
+    entries = gitlab_of(result_of(finding(path=inside), finding(path=outside)))
+    assert [e["location"]["path"] for e in entries] == ["vms/vm.yaml", "../elsewhere/vm.yaml"]
+    assert relative_path(outside, work / "vms") == "../../elsewhere/vm.yaml"
+    assert [e["location"]["path"] for e in code_quality(result_of(finding(path=inside)), cwd=tmp_path)] == [
+        "work/vms/vm.yaml"]
+
+
+def test_gitlab_from_the_command_line_outside_the_working_directory(tmp_path):
+    """A file named by an absolute path outside the directory vmlint runs in: `..` paths, and the fingerprints
+    are those SARIF gives for the same run."""
+    vms, work = tmp_path / "vms", tmp_path / "work"
+    vms.mkdir()
+    work.mkdir()
+    (vms / "vm.yaml").write_bytes((REPO / "examples" / "harvester-kb-original.yaml").read_bytes())
+    done = run_cli("check", "--no-cache", "--format", "sarif", "--output", "out.sarif", "--format", "gitlab",
+                   str(vms / "vm.yaml"), cwd=work)
+    assert done.exit_code == 1, done.stderr
+    entries = json.loads(done.stdout)
+    assert entries and Draft202012Validator(GITLAB_SCHEMA).is_valid(entries)
+    assert {e["location"]["path"] for e in entries} == {"../vms/vm.yaml"}
+    results = json.loads((work / "out.sarif").read_text(encoding="utf-8"))["runs"][0]["results"]
+    assert [e["fingerprint"] for e in entries] == [r["partialFingerprints"][FINGERPRINT] for r in results]
+
+
+def test_gitlab_of_a_clean_run_and_crafted_text():
+    assert gitlab_of(result_of()) == []
+    crafted = finding(path="évil\n\x1b.yaml", message="\x00\u2028 <&> \U0001f600 \"quoted\"")
+    (entry,) = gitlab_of(result_of(crafted))
+    assert entry["description"] == crafted.message and entry["location"]["path"] == crafted.path

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from helpers import FREEZE, UNFREEZE, lint_text, vm_with, where
+
+from lint.core.findings import Related
+from lint.run.cache import dump_finding, load_finding
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 CORE = ("VM0", "VM1", "VM2")  # the input, hook and identity rules; KubeVirt's injection (VM3) is tested elsewhere
@@ -83,6 +87,11 @@ def test_duplicate_keys_point_at_the_second_key() -> None:
         "this last value and the earlier one is lost"
     )
     assert (findings[0].kind, findings[0].name, findings[0].namespace) == ("VirtualMachine", "web", "prod")
+    # The first key is the finding's second place (an editor shows it as related information), and the cache
+    # keeps it.
+    first = "pre.hook.backup.velero.io/command"
+    assert findings[0].related == (Related(10, 9, 10, 9 + len(first), f"the first {first!r}: its value is lost"),)
+    assert load_finding(json.loads(json.dumps(dump_finding(findings[0])))) == findings[0]
 
 
 def test_quoted_and_plain_spellings_of_a_key_are_the_same_key_and_merges_are_not_duplicates() -> None:

@@ -36,6 +36,10 @@ SCHEMA = json.loads(_SCHEMA.read_text(encoding="utf-8"))
 NEVER_ON_A_PLAIN_RUN = (
     "jsonschema", "rich", "lint.run.baseline", "lint.run.fixer", "lint.audit.verdicts", "lint.checks.backups", "lint.checks.policies",
     "lint.reporters.json", "lint.reporters.sarif", "lint.reporters.github", "lint.reporters.junit",
+    "lint.reporters.gitlab", "lint.reporters.explain",
+    # the language server's, imported by `vmlint server` alone
+    "pygls", "lsprotocol", "cattrs", "lint.server", "lint.server.protocol", "lint.server.linting",
+    "lint.server.positions",
 )
 VM = (EXAMPLES / "harvester-kb-corrected.yaml").read_text(encoding="utf-8")
 
@@ -112,6 +116,7 @@ def test_a_plain_run_imports_only_what_it_uses(tmp_path: Path) -> None:
     assert code == 1  # the findings are infos, and the configuration fails on them: it was read
     assert "lint.reporters.text" in modules and "lint.checks.agent" in modules
     assert sorted(modules & set(NEVER_ON_A_PLAIN_RUN)) == []
+    assert sorted(m for m in modules if m.split(".")[0] in ("pygls", "lsprotocol") or m.startswith("lint.server")) == []
 
 
 def test_an_invalid_configuration_is_explained_by_jsonschema(tmp_path: Path) -> None:

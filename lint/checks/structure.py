@@ -86,6 +86,7 @@ def duplicate_key(file: LoadedFile, ctx: CheckContext) -> Iterator[Hit]:
                 duplicate.key.span,
                 f"key {duplicate.key.value!r} repeats the key at line {first.line}, column {first.column}: "
                 "Kubernetes keeps only this last value and the earlier one is lost",
+                related=((first, f"the first {duplicate.key.value!r}: its value is lost"),),
             )
 
 

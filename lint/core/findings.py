@@ -25,6 +25,17 @@ class Severity(IntEnum):
 
 
 @dataclass(frozen=True)
+class Related:
+    """A second place a finding points at, with what it is (VM002: the first of two repeated keys)."""
+
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    message: str
+
+
+@dataclass(frozen=True)
 class Hit:
     """One thing a check found, before the engine gives it a rule, a file and an object.
 
@@ -36,6 +47,7 @@ class Hit:
     hint: str | None = None
     severity: Severity | None = None
     fix: Fix | None = None
+    related: tuple[tuple[Span, str], ...] = ()  # other places the finding points at, each with what it is
 
 
 @dataclass(frozen=True)
@@ -56,6 +68,7 @@ class Finding:
     source_line: str
     excerpt: str = ""  # the offending text itself: what a baseline entry is keyed on, so line moves do not matter
     fix: Fix | None = None
+    related: tuple[Related, ...] = ()
 
     def sort_key(self) -> tuple[str, int, int, str]:
         return (self.path, self.line, self.column, self.code)

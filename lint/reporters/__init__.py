@@ -7,6 +7,7 @@ A reporter sees only a RunResult (its findings, its counts and its errors) and, 
 - `sarif`  SARIF 2.1.0 for code scanning: one run, every catalogue rule, one result per finding
 - `github` GitHub Actions workflow commands (`::error file=…,line=…::message`), one line per finding
 - `junit`  JUnit XML: one test case per file and rule with findings, for CI test dashboards
+- `gitlab` GitLab Code Quality JSON: one issue per finding, for the merge request widget (lint.reporters.gitlab)
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ if TYPE_CHECKING:  # the command line imports this module for FORMATS alone
 Reporter = Callable[["RunResult"], str]
 
 
-FORMATS = ("text", "json", "sarif", "github", "junit")
+FORMATS = ("text", "json", "sarif", "github", "junit", "gitlab")
 
 
 def reporter(
@@ -54,4 +55,8 @@ def reporter(
         from lint.reporters.junit import render_junit
 
         return render_junit
+    if name == "gitlab":
+        from lint.reporters.gitlab import render_gitlab
+
+        return render_gitlab
     raise ValueError(f"unknown output format {name!r}: choose one of {', '.join(FORMATS)}")

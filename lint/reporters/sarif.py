@@ -18,6 +18,7 @@ import json
 import os
 import re
 from collections import Counter
+from collections.abc import Iterable
 from pathlib import PurePosixPath, PureWindowsPath
 from urllib.parse import quote
 
@@ -53,12 +54,8 @@ def sarif_log(result: RunResult, catalogue: Catalogue | None = None) -> dict[str
         if finding.code not in index:
             index[finding.code] = len(descriptors)
             descriptors.append({"id": finding.code, "name": finding.rule})
-    occurrences: Counter[str] = Counter()
-    results = []
-    for finding in result.findings:
-        base = fingerprint(finding)
-        occurrences[base] += 1
-        results.append(sarif_result(finding, index[finding.code], f"{base}:{occurrences[base]}"))
+    results = [sarif_result(finding, index[finding.code], value)
+               for finding, value in zip(result.findings, fingerprints(result.findings))]
     invocation: dict[str, object] = {"executionSuccessful": not result.errors}
     if result.errors or result.notes:
         invocation["toolExecutionNotifications"] = [
@@ -163,6 +160,18 @@ def fingerprint(finding: Finding) -> str:
     message = _POSITION.sub(lambda m: f"{m.group(1).lower()}{m.group(2)}#", finding.message)
     parts = (finding.code, finding.path, finding.kind or "", finding.namespace or "", finding.name or "", message)
     return hashlib.sha256("\0".join(parts).encode("utf-8", "surrogatepass")).hexdigest()[:32]
+
+
+def fingerprints(findings: Iterable[Finding]) -> list[str]:
+    """Each finding's fingerprint, `HASH:N`: its `fingerprint` and its occurrence among the findings with the
+    same hash, in report order. The SARIF and GitLab reports both carry it."""
+    occurrences: Counter[str] = Counter()
+    values = []
+    for finding in findings:
+        base = fingerprint(finding)
+        occurrences[base] += 1
+        values.append(f"{base}:{occurrences[base]}")
+    return values
 
 
 def _help_text(rule: Rule) -> str:

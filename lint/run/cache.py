@@ -14,18 +14,19 @@ import hashlib
 import json
 import os
 import tempfile
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, astuple, dataclass, field, fields
 from pathlib import Path
 from typing import Any, Callable
 
 from lint import __version__
-from lint.core.findings import Finding, Severity
+from lint.core.findings import Finding, Related, Severity
 from lint.core.fixes import Edit, Fix
 from lint.kubevirt.index import Launcher, RunIndex
 from lint.run.suppressions import Directive
 from lint.text.nodes import Span
 
-FORMAT = 3  # 2: one table per run key; 3: Kubernetes workloads' pods among the launchers
+# 2: one table per run key; 3: Kubernetes workloads' pods among the launchers; 4: findings carry related places
+FORMAT = 4
 
 
 _MISSING = object()
@@ -213,15 +214,18 @@ def _unfix(data: dict[str, Any] | None) -> Fix | None:
     return Fix(data["description"], tuple(Edit(*edit) for edit in data["edits"]), data["safety"])
 
 
-_FINDING_FIELDS = tuple(item.name for item in fields(Finding) if item.name not in ("severity", "fix"))  # plain values
+_FINDING_FIELDS = tuple(item.name for item in fields(Finding)
+                        if item.name not in ("severity", "fix", "related"))  # plain values
 
 
 def dump_finding(f: Finding) -> dict[str, Any]:
-    return {**{name: getattr(f, name) for name in _FINDING_FIELDS}, "severity": int(f.severity), "fix": _fix(f.fix)}
+    return {**{name: getattr(f, name) for name in _FINDING_FIELDS}, "severity": int(f.severity), "fix": _fix(f.fix),
+            "related": [astuple(place) for place in f.related]}
 
 
 def load_finding(data: dict[str, Any]) -> Finding:
-    return Finding(**{**data, "severity": Severity(data["severity"]), "fix": _unfix(data["fix"])})
+    return Finding(**{**data, "severity": Severity(data["severity"]), "fix": _unfix(data["fix"]),
+                      "related": tuple(Related(*place) for place in data.get("related", ()))})
 
 
 def dump_directive(d: Directive) -> dict[str, Any]:

@@ -72,17 +72,18 @@ def discover(
         path = Path(raw)
         if path.is_dir():
             for found, real, helm in _walk(path):
-                if real not in seen and not _excluded(real, excludes, base):
+                if real not in seen and not excluded(real, excludes, base):
                     seen.add(real)
                     yield InputFile(_display(found), found, helm_template=helm, real=real)
         else:
             real = path.resolve().as_posix()
-            if real not in seen and not _excluded(real, excludes, base):
+            if real not in seen and not excluded(real, excludes, base):
                 seen.add(real)
                 yield InputFile(_display(path), path, helm_template=in_helm_chart_templates(path), real=real)
 
 
-def _excluded(text: str, excludes: Sequence[re.Pattern[str]], base: Path | None) -> bool:
+def excluded(text: str, excludes: Sequence[re.Pattern[str]], base: Path | None) -> bool:
+    """Whether the real path `text` (POSIX) below `base` matches one of the configuration's `exclude` globs."""
     if not excludes or base is None:
         return False
     root = base.as_posix().rstrip("/") + "/"
@@ -134,6 +135,11 @@ def is_kubernetes_json(path: str) -> bool:
             data = handle.read()
     except OSError:
         return False
+    return holds_kubernetes_json(data)
+
+
+def holds_kubernetes_json(data: bytes) -> bool:
+    """is_kubernetes_json of a file's bytes (the language server has them before they are saved)."""
     if not _JSON_OBJECT_START.match(data):
         return False
     try:

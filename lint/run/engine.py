@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from lint.checks import CheckContext, CheckSpec, registry
 from lint.core.catalogue import Catalogue, Rule, builtin_catalogue
-from lint.core.findings import INTERNAL_ERROR, Finding, Hit, RunResult, Severity
+from lint.core.findings import INTERNAL_ERROR, Finding, Hit, Related, RunResult, Severity
 from lint.kube.loading import LoadedFile, load_file
 from lint.kube.objects import ANSWER_FILE_INTEREST, SECRET_INTEREST, WORKLOAD_INTEREST, KubeObject, Workload
 from lint.kube.redaction import overlaps, placeholder, redact_text, scrub, secret_ranges, unbuilt_secret
@@ -585,4 +585,6 @@ def _finding(loaded: LoadedFile, rule: Rule, hit: Hit, obj: KubeObject | None,
         source_line=source_line,
         excerpt=excerpt,
         fix=hit.fix,
+        related=tuple(Related(place.line, place.column, place.end_line, place.end_column, what)
+                      for place, what in hit.related),
     )

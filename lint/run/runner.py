@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
+from lint.core.catalogue import Catalogue, Rule
 from lint.core.findings import RunResult, Severity
 from lint.core.rulefiles import catalogue_with
 from lint.reporters import reporter
@@ -74,28 +75,8 @@ def execute(request: Request, stdin: TextIO | None = None, stdout: TextIO | None
     stderr = stderr or sys.stderr
     started = time.monotonic()
     config = _config(request)
-    catalogue = catalogue_with(tuple(config.root / directory for directory in config.get("rules-dirs", ())))
-    rules = select_rules(catalogue, _pick(request.select, config.get("select"), []), _pick(request.ignore, config.get("ignore"), []))
-    if _pick(request.profile, config.get("profile"), "default") == "strict":
-        rules = _with_policies(catalogue, rules, _pick(request.ignore, config.get("ignore"), []))
-    settings = target_settings(
-        _pick(request.namespace, config.get("namespace")),
-        _pick(request.kubevirt_version, config.get("kubevirt-version")),
-        _pick(request.velero_version, config.get("velero-version")),
-        _pick(request.harvester_version, config.get("harvester-version")),
-        tuple(config.get("guest-agent-images", ())),
-        os_images(config.get("guest-os-images", ())),
-    )
-    options = RunOptions(
-        severity={code.upper(): Severity.parse(level) for code, level in config.get("severity", {}).items()},
-        per_file_ignores=tuple(
-            (glob_regex(pattern), tuple(code.upper() for code in codes))
-            for pattern, codes in config.get("per-file-ignores", {}).items()
-        ),
-        root=config.root,
-        inline_suppressions=_pick(request.inline_suppressions, config.get("inline-suppressions"), True),
-        limits=limits_from(config.get("limits", {})),
-    )
+    chosen = setup(request, config)
+    catalogue, rules, settings, options = chosen.catalogue, chosen.rules, chosen.settings, chosen.options
     data = stdin.buffer.read() if stdin is not None and "-" in request.paths else None
     excludes = tuple(glob_regex(pattern) for pattern in config.get("exclude", ()))
     inputs = list(discover(request.paths, stdin=data, stdin_filename=request.stdin_filename,
@@ -124,6 +105,43 @@ def execute(request: Request, stdin: TextIO | None = None, stdout: TextIO | None
         return EXIT_USAGE
     threshold = Severity.parse(_pick(request.fail_on, config.get("fail-on"), "error"))
     return EXIT_FINDINGS if any(f.severity >= threshold for f in result.findings) else EXIT_CLEAN
+
+
+@dataclass(frozen=True)
+class Setup:
+    """What a run lints with: the rules, the target cluster and the options, from a request and a configuration."""
+
+    catalogue: Catalogue
+    rules: list[Rule]
+    settings: Settings
+    options: RunOptions
+
+
+def setup(request: Request, config: Config) -> Setup:
+    """The request's choices over the configuration's (`vmlint check`, and the language server per file)."""
+    catalogue = catalogue_with(tuple(config.root / directory for directory in config.get("rules-dirs", ())))
+    rules = select_rules(catalogue, _pick(request.select, config.get("select"), []), _pick(request.ignore, config.get("ignore"), []))
+    if _pick(request.profile, config.get("profile"), "default") == "strict":
+        rules = _with_policies(catalogue, rules, _pick(request.ignore, config.get("ignore"), []))
+    settings = target_settings(
+        _pick(request.namespace, config.get("namespace")),
+        _pick(request.kubevirt_version, config.get("kubevirt-version")),
+        _pick(request.velero_version, config.get("velero-version")),
+        _pick(request.harvester_version, config.get("harvester-version")),
+        tuple(config.get("guest-agent-images", ())),
+        os_images(config.get("guest-os-images", ())),
+    )
+    options = RunOptions(
+        severity={code.upper(): Severity.parse(level) for code, level in config.get("severity", {}).items()},
+        per_file_ignores=tuple(
+            (glob_regex(pattern), tuple(code.upper() for code in codes))
+            for pattern, codes in config.get("per-file-ignores", {}).items()
+        ),
+        root=config.root,
+        inline_suppressions=_pick(request.inline_suppressions, config.get("inline-suppressions"), True),
+        limits=limits_from(config.get("limits", {})),
+    )
+    return Setup(catalogue, rules, settings, options)
 
 
 def _baseline(request: Request, result: RunResult, stderr: TextIO) -> None:

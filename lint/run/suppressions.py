@@ -28,6 +28,7 @@ _COMMENT = re.compile(
     r"(?:^|(?<=\s))#[ \t]*vmlint:[ \t]*(?P<kind>disable|disable-next-line|disable-file)[ \t]*=[ \t]*"
     r"(?P<codes>[A-Za-z0-9]+(?:[ \t]*,[ \t]*[A-Za-z0-9]+)*)(?:[ \t]+--[ \t]*(?P<reason>[^\r\n\x85\u2028\u2029]*))?"
 )
+DIRECTIVE_COMMENT = _COMMENT  # what the language server hovers over
 _BREAK = re.compile("[\r\n\x85\u2028\u2029]")
 _CONTENT = re.compile(r"\s*(?:#.*)?")
 _KINDS = {"disable": "line", "disable-next-line": "next-line", "disable-file": "file"}

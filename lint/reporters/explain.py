@@ -1,0 +1,27 @@
+"""A rule's documentation as `vmlint explain` prints it, and as the language server shows it on hover."""
+
+from __future__ import annotations
+
+from lint.core.catalogue import Rule
+
+
+def explanation(rule: Rule) -> str:
+    fix = {"none": "no automatic fix", "safe": "safe fix available", "unsafe": "unsafe fix available"}[rule.fix]
+    parts = [
+        f"{rule.code} {rule.name} ({rule.severity}, {fix}{'' if rule.default_enabled else ', off unless selected'})",
+        "",
+        rule.summary,
+        "",
+        "Why",
+        _indent(rule.rationale),
+    ]
+    for title, examples in (("Bad", rule.examples_bad), ("Good", rule.examples_good)):
+        for example in examples:
+            parts += ["", title, _indent(example.rstrip("\n"))]
+    if rule.references:
+        parts += ["", "References"] + [f"  - {ref}" for ref in rule.references]
+    return "\n".join(parts)
+
+
+def _indent(text: str) -> str:
+    return "\n".join(f"  {line}" if line else "" for line in text.splitlines())
