@@ -50,6 +50,11 @@ class Outcome:
         return next(step for step in self.steps if step.name == name)
 
 
+# (RUNNER_TEMP, python) -> the install step and its outputs: installing vmlint from this checkout takes seconds, and
+# every test of the module would make the same environment again
+_INSTALLED: dict[tuple[str, str], tuple[Step, dict[str, str]]] = {}
+
+
 class CompositeRunner:
     """The runner's part for one composite action: expressions, conditions, outputs, the step environment."""
 
@@ -119,6 +124,11 @@ class CompositeRunner:
                 steps.append(Step(name, ran=True, uses=step["uses"], with_=with_))
                 continue
             assert step["shell"] == "bash"
+            installed = _INSTALLED.get((str(self.temp), self.inputs["python"])) if step.get("id") == "install" else None
+            if installed is not None:  # the module's tests share one RUNNER_TEMP: the first install serves them all
+                steps.append(installed[0])
+                self.step_outputs["install"] = dict(installed[1])
+                continue
             script = self.temp / f"step-{number}.sh"
             script.write_text(step["run"], encoding="utf-8")
             output = self.temp / f"output-{number}"
@@ -129,6 +139,8 @@ class CompositeRunner:
             steps.append(Step(name, ran=True, code=done.returncode, stdout=done.stdout, stderr=done.stderr))
             if "id" in step:
                 self.step_outputs[step["id"]] = read_outputs(output)
+            if step.get("id") == "install" and done.returncode == 0:
+                _INSTALLED[(str(self.temp), self.inputs["python"])] = (steps[-1], self.step_outputs["install"])
             self.failed = self.failed or done.returncode != 0
         outputs = {name: self.substitute(spec["value"]) for name, spec in ACTION["outputs"].items()}
         return Outcome(steps, outputs, self.failed)
