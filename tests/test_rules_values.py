@@ -206,35 +206,73 @@ def test_valid_durations_pass(value: str) -> None:
     assert one_line(f"{POST_TIMEOUT}: {value}") == []
 
 
-@pytest.mark.parametrize(
-    ("kubevirt", "reported"),
-    [("1.6.3", True), ("1.7.1", True), ("1.6.4", False), ("1.7.2", False), ("1.8.0", False), ("1.9.0", False)],
-)
-def test_the_pre_timeout_is_judged_only_where_kubevirt_does_not_overwrite_it(kubevirt: str, reported: bool) -> None:
-    key = "pre.hook.backup.velero.io/timeout"
-    findings = one_line(f"{key}: '30'", kubevirt=kubevirt)
-    if not reported:
-        assert findings == []  # KubeVirt writes its own 60s: the value is dead, and VM301 reports the override
-        return
-    assert where(findings) == [("VM106", LINE, value_column(key))]
-    assert findings[0].message == (
-        f'{key} is "30", which is not a Go duration (time: missing unit in duration "30"): {DEFAULT_30S}'
+def _note(kubevirt: str) -> str:
+    return f' (overwritten by KubeVirt {kubevirt} today; live again once kubevirt.io/skip-backup-hooks is "true")'
+
+
+def _upgrade_note(kubevirt: str) -> str:
+    return (
+        f" (overwritten by KubeVirt {kubevirt} today, which does not read kubevirt.io/skip-backup-hooks: the value "
+        'becomes live only after an upgrade to 1.6.6, 1.7.3, 1.8.0 or later with kubevirt.io/skip-backup-hooks "true")'
     )
 
 
-def test_the_pre_timeout_is_judged_again_when_kubevirt_hooks_are_skipped() -> None:
+@pytest.mark.parametrize(
+    ("kubevirt", "note"),
+    [
+        ("1.6.3", ""),  # no timeout injected yet: the value is live
+        ("1.7.1", ""),
+        ("1.6.4", _upgrade_note("1.6.4")),  # injects 60s, cannot be told to skip
+        ("1.7.2", _upgrade_note("1.7.2")),
+        ("1.6.6", _note("1.6.6")),
+        ("1.8.0", _note("1.8.0")),
+        ("1.9.0", _note("1.9.0")),
+    ],
+)
+def test_the_pre_timeout_is_judged_with_the_same_severity_where_kubevirt_overwrites_it(kubevirt: str, note: str) -> None:
+    """Issue #15 item 3: a broken value never hides behind today's injected 60s (VM301 reports the override)."""
+    key = "pre.hook.backup.velero.io/timeout"
+    findings = one_line(f"{key}: '30'", kubevirt=kubevirt)
+    assert where(findings) == [("VM106", LINE, value_column(key))]
+    assert findings[0].severity == Severity.ERROR
+    assert findings[0].message == (
+        f'{key} is "30", which is not a Go duration (time: missing unit in duration "30"): {DEFAULT_30S}{note}'
+    )
+
+
+def test_an_overwritten_zero_or_negative_pre_timeout_keeps_its_severity_and_says_so() -> None:
+    key = "pre.hook.backup.velero.io/timeout"
+    zero, negative = one_line(f"{key}: 0s"), one_line(f"{key}: -5s")
+    assert [(f.line, f.column, f.severity, f.message) for f in zero] == [
+        (LINE, value_column(key), Severity.WARNING, f'{key} is "0s": {ZERO}{_note("1.9.0")}')
+    ]
+    assert [(f.line, f.column, f.severity, f.message) for f in negative] == [
+        (LINE, value_column(key), Severity.ERROR, f'{key} is negative ("-5s"): {NEGATIVE}{_note("1.9.0")}')
+    ]
+
+
+def test_the_pre_timeout_is_judged_without_a_note_when_kubevirt_hooks_are_skipped() -> None:
     key = "pre.hook.backup.velero.io/timeout"
     text = with_vm_annotations(vm_with(PRE_OK, POST_OK, f"{key}: '30'"), 'kubevirt.io/skip-backup-hooks: "true"')
     findings = lint_at(text, kubevirt="1.8.0")
     assert where(findings) == [("VM106", LINE + 2, value_column(key))]
-    assert "(time: missing unit in duration \"30\")" in findings[0].message
+    assert findings[0].message.endswith("(time: missing unit in duration \"30\"): " + DEFAULT_30S)
 
 
-def test_skip_hooks_before_kubevirt_honours_it_does_not_revive_the_pre_timeout() -> None:
+def test_skip_hooks_before_kubevirt_honours_it_leaves_the_pre_timeout_waiting_for_an_upgrade() -> None:
     text = with_vm_annotations(
         vm_with(PRE_OK, POST_OK, "pre.hook.backup.velero.io/timeout: '30'"), 'kubevirt.io/skip-backup-hooks: "true"'
     )
-    assert lint_at(text, kubevirt="1.7.2") == []  # 1.7.2 injects the 60s timeout but ignores the annotation
+    findings = lint_at(text, kubevirt="1.7.2")  # 1.7.2 injects the 60s timeout but ignores the annotation
+    assert where(findings) == [("VM106", LINE + 2, value_column("pre.hook.backup.velero.io/timeout"))]
+    assert findings[0].message.endswith(_upgrade_note("1.7.2"))
+
+
+def test_a_misplaced_pre_timeout_carries_no_overwritten_note() -> None:
+    key = "pre.hook.backup.velero.io/timeout"
+    findings = lint_at(with_vm_annotations(vm_with(PRE_OK, POST_OK), f"{key}: '30'"))
+    assert where(findings) == [("VM106", 7, 5 + len(key) + 2)]  # metadata.annotations, line 7
+    assert findings[0].message.endswith(DEFAULT_30S)
 
 
 def test_the_bare_and_post_timeouts_are_never_overwritten() -> None:
