@@ -41,6 +41,13 @@ def lint_at(
     return result.findings
 
 
+def written(key: str, hint: str) -> str:
+    """A VM105/VM106 hint says the line to write (issue #15 item 5); general advice stays as it is."""
+    if hint == "use Fail or Continue":
+        return f"write {key}: Fail or {key}: Continue"
+    return hint if hint.startswith("write ") else f"{key}: {hint}"
+
+
 def one_line(line: str, **versions: str) -> list[Finding]:
     """A VM with both freezer commands and one more annotation at line 12."""
     return lint_at(vm_with(PRE_OK, POST_OK, line), **versions)
@@ -77,7 +84,7 @@ def test_every_on_error_key_is_checked(key: str, effect: str) -> None:
     assert finding.message == (
         f'{key} is "fail", not Fail or Continue: Velero silently replaces it with "" and {effect} (Velero 1.18.1)'
     )
-    assert finding.hint == "Fail"
+    assert finding.hint == f"{key}: Fail"  # what to write, key and all (issue #15 item 5)
 
 
 @pytest.mark.parametrize(
@@ -100,7 +107,7 @@ def test_case_and_spacing_variants_get_the_intended_spelling(value: str, shown: 
     findings = one_line(f"{key}: {value}")
     assert where(findings) == [("VM105", LINE, value_column(key))]  # the value, opening quote included
     assert findings[0].message.startswith(f"{key} is {shown}, not Fail or Continue: ")
-    assert findings[0].hint == hint
+    assert findings[0].hint == written(key, hint)
 
 
 @pytest.mark.parametrize("value", ["Fail", "Continue", "'Fail'", '"Continue"'])
@@ -114,7 +121,7 @@ def test_an_empty_on_error_is_unset() -> None:
     findings = one_line(f"{key}: ''")
     assert where(findings) == [("VM105", LINE, value_column(key))]
     assert findings[0].message == f"{key} is empty: Velero treats it as unset and {CONTINUES} (Velero 1.18.1)"
-    assert findings[0].hint == "use Fail or Continue"
+    assert findings[0].hint == f"write {key}: Fail or {key}: Continue"
 
 
 @pytest.mark.parametrize(
@@ -146,7 +153,12 @@ def test_what_an_invalid_on_error_does_depends_on_the_velero_version(velero, pre
         # restore hooks cancel only on Fail, in every version
         f'post.hook.restore.velero.io/on-error is "fail", {replaced} {RESTORE_CONTINUES} (Velero {velero})',
     ]
-    assert [f.hint for f in findings] == ["Continue", "Fail", "use Fail or Continue", "Fail"]
+    assert [f.hint for f in findings] == [
+        "pre.hook.backup.velero.io/on-error: Continue",
+        "post.hook.backup.velero.io/on-error: Fail",
+        "write hook.backup.velero.io/on-error: Fail or hook.backup.velero.io/on-error: Continue",
+        "post.hook.restore.velero.io/on-error: Fail",
+    ]
 
 
 def test_on_error_in_a_misplaced_map_is_still_checked() -> None:
@@ -181,7 +193,7 @@ def test_values_go_rejects_fall_back_to_the_30s_default(value, shown, error, hin
     assert finding.severity == Severity.ERROR
     assert finding.rule == "invalid-duration"
     assert finding.message == f"{POST_TIMEOUT} is {shown}, which is not a Go duration ({error}): {DEFAULT_30S}"
-    assert finding.hint == hint
+    assert finding.hint == written(POST_TIMEOUT, hint)
 
 
 def test_a_negative_timeout_waits_forever() -> None:
@@ -189,7 +201,7 @@ def test_a_negative_timeout_waits_forever() -> None:
     assert where(findings) == [("VM106", LINE, value_column(POST_TIMEOUT))]
     assert findings[0].severity == Severity.ERROR
     assert findings[0].message == f'{POST_TIMEOUT} is negative ("-5s"): {NEGATIVE}'
-    assert findings[0].hint == "5s"
+    assert findings[0].hint == f"{POST_TIMEOUT}: 5s"
 
 
 @pytest.mark.parametrize(("value", "shown"), [("'0'", '"0"'), ("0s", '"0s"'), ("'-0'", '"-0"'), ("0m0s", '"0m0s"')])
@@ -198,7 +210,7 @@ def test_a_zero_timeout_is_the_default_not_no_timeout(value: str, shown: str) ->
     assert where(findings) == [("VM106", LINE, value_column(POST_TIMEOUT))]
     assert findings[0].severity == Severity.WARNING
     assert findings[0].message == f"{POST_TIMEOUT} is {shown}: {ZERO}"
-    assert findings[0].hint == "30s"
+    assert findings[0].hint == f"{POST_TIMEOUT}: 30s"
 
 
 @pytest.mark.parametrize("value", ["1.5m", "+10s", "300ms", "30s", "1m30s", "1h", "5m0s", ".5s", "2us", "1µs"])
@@ -301,7 +313,8 @@ WAIT_TIMEOUT = "post.hook.restore.velero.io/wait-timeout"
 def test_exec_timeout(value: str, severity: Severity, message: str, hint: str) -> None:
     findings = one_line(f"{EXEC_TIMEOUT}: {value}")
     assert where(findings) == [("VM106", LINE, value_column(EXEC_TIMEOUT))]
-    assert (findings[0].severity, findings[0].message, findings[0].hint) == (severity, message, hint)
+    assert (findings[0].severity, findings[0].message, findings[0].hint) == (severity, message,
+                                                                             f"{EXEC_TIMEOUT}: {hint}")
 
 
 @pytest.mark.parametrize(
@@ -322,7 +335,8 @@ def test_exec_timeout(value: str, severity: Severity, message: str, hint: str) -
 def test_wait_timeout(value: str, severity: Severity, message: str, hint: str) -> None:
     findings = one_line(f"{WAIT_TIMEOUT}: {value}")
     assert where(findings) == [("VM106", LINE, value_column(WAIT_TIMEOUT))]
-    assert (findings[0].severity, findings[0].message, findings[0].hint) == (severity, message, hint)
+    assert (findings[0].severity, findings[0].message, findings[0].hint) == (severity, message,
+                                                                             f"{WAIT_TIMEOUT}: {hint}")
 
 
 @pytest.mark.parametrize("value", ["'0'", "0s", "10m", "+1h"])

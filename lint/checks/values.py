@@ -102,7 +102,9 @@ def invalid_on_error(workload: Workload, ctx: CheckContext) -> Iterator[Hit]:
             opening = f"{key} is {_shown(text)}, not Fail or Continue: Velero silently replaces it with \"\" and"
         hint = _on_error_hint(text)
         fix = fix_of(f"write {hint}", replace_value(value, hint)) if hint in _ON_ERROR_VALUES else None
-        yield Hit(value.span, f"{opening} {_empty_on_error(key, velero)}", hint=hint, fix=fix)
+        # the hint says what to write, key and all (issue #15 item 5)
+        shown = f"{key}: {hint}" if hint in _ON_ERROR_VALUES else f"write {key}: Fail or {key}: Continue"
+        yield Hit(value.span, f"{opening} {_empty_on_error(key, velero)}", hint=shown, fix=fix)
 
 
 def _empty_on_error(key: str, velero: Velero) -> str:
@@ -154,7 +156,7 @@ def invalid_duration(workload: Workload, ctx: CheckContext) -> Iterator[Hit]:
             yield Hit(
                 value.span,
                 f"{key} is {_shown(text)}, which is not a Go duration ({parsed.error}): {effect}{note}",
-                hint=_duration_hint(text),
+                hint=_written(key, _duration_hint(text)),
                 fix=fix,
             )
         elif parsed.nanoseconds is not None and parsed.nanoseconds < 0:
@@ -163,7 +165,7 @@ def invalid_duration(workload: Workload, ctx: CheckContext) -> Iterator[Hit]:
                     value.span,
                     f"{key} is negative ({_shown(text)}): Velero waits for the container indefinitely, as with 0"
                     f"{note}",
-                    hint=f"{_unsigned(text)}, or 0 to wait indefinitely",
+                    hint=f"{key}: {_unsigned(text)}, or 0 to wait indefinitely",
                     severity=Severity.WARNING,
                 )
             else:
@@ -171,16 +173,21 @@ def invalid_duration(workload: Workload, ctx: CheckContext) -> Iterator[Hit]:
                     value.span,
                     f"{key} is negative ({_shown(text)}): Velero arms no timer for a negative timeout, so it "
                     f"waits for the hook forever{note}",
-                    hint=_unsigned(text),
+                    hint=f"{key}: {_unsigned(text)}",
                 )
         elif parsed.nanoseconds == 0 and not wait:
             yield Hit(
                 value.span,
                 f"{key} is {_shown(text)}: Velero treats a zero timeout as unset and uses its 30s default, "
                 f"not \"no timeout\"{note}",
-                hint="30s",
+                hint=f"{key}: 30s",
                 severity=Severity.WARNING,
             )
+
+
+def _written(key: str, hint: str) -> str:
+    """A duration hint as the line to write (`key: 30s`); advice that is not a value stays as it is."""
+    return hint if hint.startswith("write ") else f"{key}: {hint}"
 
 
 def _unsigned(text: str) -> str:
