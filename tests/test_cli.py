@@ -38,6 +38,17 @@ EXAMPLE_FINDINGS = [
     ("examples/cluster-export.yaml", 1396, 23, "VM605"),
     ("examples/harvester-kb-corrected.yaml", 17, 9, "VM301"),
     ("examples/harvester-kb-corrected.yaml", 37, 24, "VM402"),
+    ("examples/harvester-kb-flattened.yaml", 6, 1, "VM004"),
+    ("examples/harvester-kb-flattened.yaml", 13, 1, "VM002"),
+    ("examples/harvester-kb-flattened.yaml", 15, 1, "VM004"),
+    ("examples/harvester-kb-flattened.yaml", 16, 1, "VM004"),
+    ("examples/harvester-kb-flattened.yaml", 17, 1, "VM004"),
+    ("examples/harvester-kb-flattened.yaml", 18, 1, "VM004"),
+    ("examples/harvester-kb-flattened.yaml", 19, 1, "VM004"),
+    ("examples/harvester-kb-flattened.yaml", 20, 1, "VM004"),
+    ("examples/harvester-kb-flattened.yaml", 21, 1, "VM004"),
+    ("examples/harvester-kb-flattened.yaml", 22, 1, "VM002"),
+    ("examples/harvester-kb-flattened.yaml", 24, 1, "VM002"),
     ("examples/harvester-kb-original.yaml", 15, 9, "VM301"),
     ("examples/harvester-kb-original.yaml", 15, 99, "VM201"),
     ("examples/harvester-kb-original.yaml", 15, 127, "VM201"),
@@ -180,7 +191,7 @@ def test_json_report_on_examples():
     assert where(report) == sorted(where(report), key=lambda t: t[:3])
     assert where(report) == EXAMPLE_FINDINGS
     assert report["summary"] == {
-        "files": 8, "objects": 36, "workloads": 24, "findings": 47, "errors": 26, "warnings": 11, "info": 10, "internal_errors": 0,
+        "files": 9, "objects": 37, "workloads": 25, "findings": 58, "errors": 37, "warnings": 11, "info": 10, "internal_errors": 0,
         "notes": [EXPORT_NOTE],
     }  # fmt: skip
     counts = {s: sum(f["severity"] == s for f in findings) for s in ("error", "warning", "info")}

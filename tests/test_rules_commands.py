@@ -123,6 +123,20 @@ def test_empty_string_command_means_no_hook() -> None:
     assert "treats an empty command as no annotation hook" in findings[0].message
 
 
+def test_an_empty_restore_command_falls_back_to_the_restores_hooks() -> None:
+    """Issue #15 item 6: an empty post.hook.restore.velero.io/command is no annotation hook, so the Restore's
+    spec.hooks apply (GroupRestoreExecHooks), not the Backup's."""
+    key = "post.hook.restore.velero.io/command"
+    findings = lint_text(vm_with(f"{key}: ''"), select=("VM104",))
+    assert where(findings) == [("VM104", 10, 9 + len(key) + 2)]
+    assert findings[0].message == (
+        f"{key} is empty: Velero treats an empty command as no annotation hook and falls back to the Restore's own hooks"
+    )
+    backup = lint_text(vm_with(f"{PRE}: ''", POST_OK), select=("VM104",))
+    assert backup[0].message.startswith(f"{PRE} is empty: Velero treats an empty command as no annotation hook and "
+                                        "falls back to the Backup's own hooks")
+
+
 def test_every_command_key_is_checked_including_restore_and_legacy_keys() -> None:
     keys = [
         "hook.backup.velero.io/command",

@@ -54,10 +54,45 @@ def test_a_missing_container_is_information() -> None:
     assert [(f.line, f.column, str(f.severity)) for f in findings] == [(11, 9, "info"), (12, 9, "info")]
 
 
-def test_container_is_not_judged_where_kubevirt_overwrites_it() -> None:
+WRONG_CONTAINER = (
+    "pre.hook.backup.velero.io/container is 'launcher': virt-freezer and the launcher's socket are in the "
+    "`compute` container, so Velero fails the hook with \"no such container\" (or runs it where it cannot work)"
+)
+
+
+def test_container_is_judged_where_kubevirt_overwrites_it_with_the_same_severity() -> None:
+    """Issue #15 item 3: the value is dead today but live the day someone sets the skip annotation."""
     text = vm(FREEZE, THAW, "pre.hook.backup.velero.io/container: launcher", CONTAINERS[1], skip=False)
-    assert only(lint_text(text), "VM107") == []
-    assert where(only(lint_text(text, kubevirt="0.44.0"), "VM107")) == [("VM107", 13, 46)]
+    findings = only(lint_text(text), "VM107")
+    assert where(findings) == [("VM107", 13, 46)]
+    assert str(findings[0].severity) == "error"
+    assert findings[0].message == WRONG_CONTAINER + OVERWRITTEN
+    before = only(lint_text(text, kubevirt="0.44.0"), "VM107")  # no injection yet: live, no note
+    assert [(f.line, f.column, f.message) for f in before] == [(13, 46, WRONG_CONTAINER)]
+
+
+@pytest.mark.parametrize("kubevirt", ["1.6.5", "1.7.2", "0.45.0"])
+def test_an_overwritten_container_on_a_kubevirt_without_the_skip_annotation_waits_for_an_upgrade(kubevirt) -> None:
+    text = vm(FREEZE, THAW, "pre.hook.backup.velero.io/container: launcher", CONTAINERS[1], skip=True)
+    findings = only(lint_text(text, kubevirt=kubevirt), "VM107")
+    assert where(findings) == [("VM107", 13, 46)]
+    assert findings[0].message == WRONG_CONTAINER + (
+        f" (overwritten by KubeVirt {kubevirt} today, which does not read kubevirt.io/skip-backup-hooks: the value "
+        'becomes live only after an upgrade to 1.6.6, 1.7.3, 1.8.0 or later with kubevirt.io/skip-backup-hooks "true")'
+    )
+
+
+def test_an_empty_container_is_read_like_a_missing_one() -> None:
+    """Issue #15 item 6: Velero's setDefaultHookContainer fills an empty container with the first container's
+    name (pkg/podexec/pod_command_executor.go; velero-kubevirt-facts Q3.1), so it is information, not an error."""
+    text = vm(FREEZE, THAW, "pre.hook.backup.velero.io/container: ''", CONTAINERS[1])
+    findings = only(lint_text(text), "VM107")
+    assert [(f.line, f.column, f.end_column, str(f.severity)) for f in findings] == [(13, 46, 48, "info")]
+    assert findings[0].message == (
+        "pre.hook.backup.velero.io/container is empty: Velero reads it like a missing key and runs the pre hook in "
+        "the pod's first container, which is `compute` today, but a webhook that prepends a sidecar would change that"
+    )
+    assert only(lint_text(vm(FREEZE, THAW, "pre.hook.backup.velero.io/container: ''", skip=False)), "VM107") == []
 
 
 # --- VM108 unpaired-freeze ------------------------------------------------------------------------------------------
@@ -225,3 +260,14 @@ def test_templates_and_placeholders() -> None:
     placeholder = _replica_set("VirtualMachineInstanceReplicaSet", "kubevirt.io/v1", RS_PATH,
                                cmd(PRE, "--freeze", "--name", "<VM Name>", "--namespace", "prod"))
     assert [f.code for f in lint_text(placeholder) if f.code.startswith("VM2")] == ["VM201"]
+
+
+def test_an_overwritten_command_on_a_kubevirt_without_the_skip_annotation_waits_for_an_upgrade() -> None:
+    """The command rules share the note (lint.kubevirt.injection.HookState.overwritten_note)."""
+    text = vm(f"{PRE}: 'virt-freezer --freeze'", THAW, *CONTAINERS)
+    findings = only(lint_text(text, kubevirt="1.6.5"), "VM103")
+    assert where(findings) == [("VM103", 11, 45)]
+    assert findings[0].message.endswith(
+        " (overwritten by KubeVirt 1.6.5 today, which does not read kubevirt.io/skip-backup-hooks: the value becomes "
+        'live only after an upgrade to 1.6.6, 1.7.3, 1.8.0 or later with kubevirt.io/skip-backup-hooks "true")'
+    )

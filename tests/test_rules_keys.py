@@ -135,3 +135,123 @@ def test_every_valid_key_and_other_velero_annotations_pass() -> None:
         "velero.io/exclude-from-backup: 'false'",
     )
     assert [f for f in lint_text(text, select=SELECT) if f.code == "VM101"] == []
+
+
+# --- VM004 anywhere outside the annotation maps (issue #15 item 1) ---------------------------------------------------
+
+CMD = "pre.hook.backup.velero.io/command"
+TOP = "Kubernetes has no such field at the top level of an object (it holds apiVersion, kind, metadata and spec)"
+LAUNCHER = "never reaches the virt-launcher pod: Velero reads hooks from the pod's annotations only, and"
+
+
+def _vm(body: str) -> str:
+    return "apiVersion: kubevirt.io/v1\nkind: VirtualMachine\n" + body
+
+
+@pytest.mark.parametrize(
+    ("body", "line", "column", "where", "why"),
+    [
+        # labels instead of annotations, on the VM and on its template
+        ("metadata:\n  name: web\n  labels:\n    {cmd}: x\n", 6, 5, "under metadata.labels",
+         "metadata.labels are labels, and Velero reads hooks from annotations only"),
+        ("metadata:\n  name: web\nspec:\n  template:\n    metadata:\n      labels:\n        {cmd}: x\n", 9, 9,
+         "under spec.template.metadata.labels",
+         "spec.template.metadata.labels are labels, and Velero reads hooks from annotations only"),
+        # the `annotations:` level left out, and a sibling of metadata at the wrong depth
+        ("metadata:\n  name: web\nspec:\n  template:\n    metadata:\n      {cmd}: x\n", 8, 7,
+         "under spec.template.metadata",
+         "spec.template.metadata is not an annotations map: Kubernetes has no such field there"),
+        ("metadata:\n  name: web\n  {cmd}: x\n", 5, 3, "under metadata",
+         "metadata is not an annotations map: Kubernetes has no such field there"),
+        ("metadata:\n  name: web\nspec:\n  template:\n    spec:\n      {cmd}: x\n", 8, 7, "under spec.template.spec",
+         "spec.template.spec is not an annotations map: Kubernetes has no such field there"),
+        # a DataVolume's annotations go to the DataVolume
+        ("metadata:\n  name: web\nspec:\n  dataVolumeTemplates:\n  - metadata:\n      annotations:\n        {cmd}: x\n",
+         9, 9, "under spec.dataVolumeTemplates[0].metadata.annotations",
+         "spec.dataVolumeTemplates[0].metadata.annotations are the annotations of another object (they never reach "
+         "the pod)"),
+        ("metadata:\n  name: web\n{cmd}: x\n", 5, 1, "at the top level of the VirtualMachine", TOP),
+    ],
+)
+def test_a_hook_key_anywhere_outside_the_annotation_maps_never_reaches_the_pod(body, line, column, where, why) -> None:
+    findings = lint_text(_vm(body.format(cmd=CMD)), select=("VM004",))
+    assert where_of(findings) == [("VM004", line, column, column + len(CMD))]
+    assert findings[0].message == f"{CMD} {where} {LAUNCHER} {why}"
+    assert findings[0].hint == "move it to spec.template.metadata.annotations"
+
+
+def where_of(findings):
+    return [(f.code, f.line, f.column, f.end_column) for f in findings]
+
+
+def test_keys_vm004_already_judges_are_reported_once() -> None:
+    text = _vm("metadata:\n  name: web\n  annotations:\n    {cmd}: x\nspec:\n  template:\n    annotations:\n"
+               "      {cmd}: x\n".format(cmd=CMD))
+    findings = lint_text(text, select=("VM004",))
+    assert where(findings) == [("VM004", 6, 5), ("VM004", 10, 7)]
+    assert [f.message.split(" never")[0] for f in findings] == [
+        f"{CMD} on metadata.annotations", f"{CMD} on spec.template.annotations"]
+
+
+def test_a_deployment_label_hook_never_reaches_its_pods() -> None:
+    text = ("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: db\nspec:\n  template:\n    metadata:\n"
+            f"      labels:\n        {CMD}: x\n    spec:\n      containers:\n      - name: db\n")
+    findings = lint_text(text, select=("VM004",))
+    assert where(findings) == [("VM004", 9, 9)]
+    assert findings[0].message == (
+        f"{CMD} under spec.template.metadata.labels never reaches the Deployment's pods: Velero reads hooks from the "
+        "pod's annotations only, and spec.template.metadata.labels are labels, and Velero reads hooks from "
+        "annotations only")
+    assert findings[0].hint == "move it to spec.template.metadata.annotations"
+
+
+def test_a_pod_spec_hook_key_and_an_exported_launcher_pods_managed_fields() -> None:
+    """A plain Pod's spec is no annotation map; server-side apply's `f:<key>` entries in managedFields of an
+    exported launcher pod are bookkeeping, not hooks."""
+    pod = f"apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  {CMD}: x\n  containers:\n  - name: c\n"
+    assert where(lint_text(pod, select=("VM004",))) == [("VM004", 6, 3)]
+    launcher = (
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: virt-launcher-web-abcde\n  namespace: prod\n"
+        "  labels:\n    kubevirt.io: virt-launcher\n  annotations:\n    kubevirt.io/domain: web\n"
+        f"    {CMD}: '[\"/usr/bin/virt-freezer\", \"--freeze\", \"--name\", \"web\", \"--namespace\", \"prod\"]'\n"
+        "  managedFields:\n  - manager: virt-controller\n    fieldsV1:\n      f:metadata:\n        f:annotations:\n"
+        f"          f:{CMD}: {{}}\n"
+    )
+    assert lint_text(launcher, select=("VM004",)) == []
+
+
+# --- a manifest whose indentation was lost (issue #15 items 2 and 7) ------------------------------------------------
+
+FLATTENED_HOOKS = [
+    "pre.hook.backup.velero.io/command", "pre.hook.backup.velero.io/container", "pre.hook.backup.velero.io/on-error",
+    "pre.hook.backup.velero.io/timeout", "post.hook.backup.velero.io/command", "post.hook.backup.velero.io/container",
+    "post.hook.backup.velero.io/timeout",
+]
+
+
+def test_the_articles_manifest_flattened_says_so_once_and_reports_every_hook_key() -> None:
+    """examples/harvester-kb-flattened.yaml: the first published recipe with every line at column 1."""
+    from pathlib import Path
+
+    text = Path(__file__).parent.parent.joinpath("examples", "harvester-kb-flattened.yaml").read_text()
+    assert all(not line[:1].isspace() for line in text.splitlines())
+    findings = lint_text(text)
+    assert where(findings) == [("VM004", 6, 1), ("VM002", 13, 1), *[("VM004", line, 1) for line in range(15, 22)],
+                               ("VM002", 22, 1), ("VM002", 24, 1)]
+    assert findings[0].message == (
+        "the indentation of this manifest was lost, as when it is copied from a web page that drops leading spaces: "
+        "name and namespace stand at the top level instead of under metadata, runStrategy and template instead of "
+        "under spec, domain and volumes instead of under spec.template.spec, and 7 Velero hook keys instead of under "
+        "spec.template.metadata.annotations. Kubernetes sees an empty metadata and spec, and no hook reaches the "
+        "virt-launcher pod"
+    )
+    assert (findings[0].end_line, findings[0].end_column) == (6, 5)
+    hooks = [f for f in findings if f.code == "VM004"][1:]
+    assert [f.message for f in hooks] == [f"{key} at the top level of the VirtualMachine {LAUNCHER} {TOP}"
+                                          for key in FLATTENED_HOOKS]
+
+
+def test_no_lost_indentation_without_hook_keys_at_the_top_level() -> None:
+    text = _vm("metadata:\nname: web\nspec:\n  template:\n    metadata:\n      annotations:\n"
+               f"        {CMD}: '[\"/usr/bin/virt-freezer\"]'\n")
+    assert lint_text(text, select=("VM004",)) == []

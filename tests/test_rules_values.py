@@ -41,6 +41,13 @@ def lint_at(
     return result.findings
 
 
+def written(key: str, hint: str) -> str:
+    """A VM105/VM106 hint says the line to write (issue #15 item 5); general advice stays as it is."""
+    if hint == "use Fail or Continue":
+        return f"write {key}: Fail or {key}: Continue"
+    return hint if hint.startswith("write ") else f"{key}: {hint}"
+
+
 def one_line(line: str, **versions: str) -> list[Finding]:
     """A VM with both freezer commands and one more annotation at line 12."""
     return lint_at(vm_with(PRE_OK, POST_OK, line), **versions)
@@ -77,7 +84,7 @@ def test_every_on_error_key_is_checked(key: str, effect: str) -> None:
     assert finding.message == (
         f'{key} is "fail", not Fail or Continue: Velero silently replaces it with "" and {effect} (Velero 1.18.1)'
     )
-    assert finding.hint == "Fail"
+    assert finding.hint == f"{key}: Fail"  # what to write, key and all (issue #15 item 5)
 
 
 @pytest.mark.parametrize(
@@ -100,7 +107,7 @@ def test_case_and_spacing_variants_get_the_intended_spelling(value: str, shown: 
     findings = one_line(f"{key}: {value}")
     assert where(findings) == [("VM105", LINE, value_column(key))]  # the value, opening quote included
     assert findings[0].message.startswith(f"{key} is {shown}, not Fail or Continue: ")
-    assert findings[0].hint == hint
+    assert findings[0].hint == written(key, hint)
 
 
 @pytest.mark.parametrize("value", ["Fail", "Continue", "'Fail'", '"Continue"'])
@@ -114,7 +121,7 @@ def test_an_empty_on_error_is_unset() -> None:
     findings = one_line(f"{key}: ''")
     assert where(findings) == [("VM105", LINE, value_column(key))]
     assert findings[0].message == f"{key} is empty: Velero treats it as unset and {CONTINUES} (Velero 1.18.1)"
-    assert findings[0].hint == "use Fail or Continue"
+    assert findings[0].hint == f"write {key}: Fail or {key}: Continue"
 
 
 @pytest.mark.parametrize(
@@ -146,7 +153,12 @@ def test_what_an_invalid_on_error_does_depends_on_the_velero_version(velero, pre
         # restore hooks cancel only on Fail, in every version
         f'post.hook.restore.velero.io/on-error is "fail", {replaced} {RESTORE_CONTINUES} (Velero {velero})',
     ]
-    assert [f.hint for f in findings] == ["Continue", "Fail", "use Fail or Continue", "Fail"]
+    assert [f.hint for f in findings] == [
+        "pre.hook.backup.velero.io/on-error: Continue",
+        "post.hook.backup.velero.io/on-error: Fail",
+        "write hook.backup.velero.io/on-error: Fail or hook.backup.velero.io/on-error: Continue",
+        "post.hook.restore.velero.io/on-error: Fail",
+    ]
 
 
 def test_on_error_in_a_misplaced_map_is_still_checked() -> None:
@@ -181,7 +193,7 @@ def test_values_go_rejects_fall_back_to_the_30s_default(value, shown, error, hin
     assert finding.severity == Severity.ERROR
     assert finding.rule == "invalid-duration"
     assert finding.message == f"{POST_TIMEOUT} is {shown}, which is not a Go duration ({error}): {DEFAULT_30S}"
-    assert finding.hint == hint
+    assert finding.hint == written(POST_TIMEOUT, hint)
 
 
 def test_a_negative_timeout_waits_forever() -> None:
@@ -189,7 +201,7 @@ def test_a_negative_timeout_waits_forever() -> None:
     assert where(findings) == [("VM106", LINE, value_column(POST_TIMEOUT))]
     assert findings[0].severity == Severity.ERROR
     assert findings[0].message == f'{POST_TIMEOUT} is negative ("-5s"): {NEGATIVE}'
-    assert findings[0].hint == "5s"
+    assert findings[0].hint == f"{POST_TIMEOUT}: 5s"
 
 
 @pytest.mark.parametrize(("value", "shown"), [("'0'", '"0"'), ("0s", '"0s"'), ("'-0'", '"-0"'), ("0m0s", '"0m0s"')])
@@ -198,7 +210,7 @@ def test_a_zero_timeout_is_the_default_not_no_timeout(value: str, shown: str) ->
     assert where(findings) == [("VM106", LINE, value_column(POST_TIMEOUT))]
     assert findings[0].severity == Severity.WARNING
     assert findings[0].message == f"{POST_TIMEOUT} is {shown}: {ZERO}"
-    assert findings[0].hint == "30s"
+    assert findings[0].hint == f"{POST_TIMEOUT}: 30s"
 
 
 @pytest.mark.parametrize("value", ["1.5m", "+10s", "300ms", "30s", "1m30s", "1h", "5m0s", ".5s", "2us", "1µs"])
@@ -206,35 +218,73 @@ def test_valid_durations_pass(value: str) -> None:
     assert one_line(f"{POST_TIMEOUT}: {value}") == []
 
 
-@pytest.mark.parametrize(
-    ("kubevirt", "reported"),
-    [("1.6.3", True), ("1.7.1", True), ("1.6.4", False), ("1.7.2", False), ("1.8.0", False), ("1.9.0", False)],
-)
-def test_the_pre_timeout_is_judged_only_where_kubevirt_does_not_overwrite_it(kubevirt: str, reported: bool) -> None:
-    key = "pre.hook.backup.velero.io/timeout"
-    findings = one_line(f"{key}: '30'", kubevirt=kubevirt)
-    if not reported:
-        assert findings == []  # KubeVirt writes its own 60s: the value is dead, and VM301 reports the override
-        return
-    assert where(findings) == [("VM106", LINE, value_column(key))]
-    assert findings[0].message == (
-        f'{key} is "30", which is not a Go duration (time: missing unit in duration "30"): {DEFAULT_30S}'
+def _note(kubevirt: str) -> str:
+    return f' (overwritten by KubeVirt {kubevirt} today; live again once kubevirt.io/skip-backup-hooks is "true")'
+
+
+def _upgrade_note(kubevirt: str) -> str:
+    return (
+        f" (overwritten by KubeVirt {kubevirt} today, which does not read kubevirt.io/skip-backup-hooks: the value "
+        'becomes live only after an upgrade to 1.6.6, 1.7.3, 1.8.0 or later with kubevirt.io/skip-backup-hooks "true")'
     )
 
 
-def test_the_pre_timeout_is_judged_again_when_kubevirt_hooks_are_skipped() -> None:
+@pytest.mark.parametrize(
+    ("kubevirt", "note"),
+    [
+        ("1.6.3", ""),  # no timeout injected yet: the value is live
+        ("1.7.1", ""),
+        ("1.6.4", _upgrade_note("1.6.4")),  # injects 60s, cannot be told to skip
+        ("1.7.2", _upgrade_note("1.7.2")),
+        ("1.6.6", _note("1.6.6")),
+        ("1.8.0", _note("1.8.0")),
+        ("1.9.0", _note("1.9.0")),
+    ],
+)
+def test_the_pre_timeout_is_judged_with_the_same_severity_where_kubevirt_overwrites_it(kubevirt: str, note: str) -> None:
+    """Issue #15 item 3: a broken value never hides behind today's injected 60s (VM301 reports the override)."""
+    key = "pre.hook.backup.velero.io/timeout"
+    findings = one_line(f"{key}: '30'", kubevirt=kubevirt)
+    assert where(findings) == [("VM106", LINE, value_column(key))]
+    assert findings[0].severity == Severity.ERROR
+    assert findings[0].message == (
+        f'{key} is "30", which is not a Go duration (time: missing unit in duration "30"): {DEFAULT_30S}{note}'
+    )
+
+
+def test_an_overwritten_zero_or_negative_pre_timeout_keeps_its_severity_and_says_so() -> None:
+    key = "pre.hook.backup.velero.io/timeout"
+    zero, negative = one_line(f"{key}: 0s"), one_line(f"{key}: -5s")
+    assert [(f.line, f.column, f.severity, f.message) for f in zero] == [
+        (LINE, value_column(key), Severity.WARNING, f'{key} is "0s": {ZERO}{_note("1.9.0")}')
+    ]
+    assert [(f.line, f.column, f.severity, f.message) for f in negative] == [
+        (LINE, value_column(key), Severity.ERROR, f'{key} is negative ("-5s"): {NEGATIVE}{_note("1.9.0")}')
+    ]
+
+
+def test_the_pre_timeout_is_judged_without_a_note_when_kubevirt_hooks_are_skipped() -> None:
     key = "pre.hook.backup.velero.io/timeout"
     text = with_vm_annotations(vm_with(PRE_OK, POST_OK, f"{key}: '30'"), 'kubevirt.io/skip-backup-hooks: "true"')
     findings = lint_at(text, kubevirt="1.8.0")
     assert where(findings) == [("VM106", LINE + 2, value_column(key))]
-    assert "(time: missing unit in duration \"30\")" in findings[0].message
+    assert findings[0].message.endswith("(time: missing unit in duration \"30\"): " + DEFAULT_30S)
 
 
-def test_skip_hooks_before_kubevirt_honours_it_does_not_revive_the_pre_timeout() -> None:
+def test_skip_hooks_before_kubevirt_honours_it_leaves_the_pre_timeout_waiting_for_an_upgrade() -> None:
     text = with_vm_annotations(
         vm_with(PRE_OK, POST_OK, "pre.hook.backup.velero.io/timeout: '30'"), 'kubevirt.io/skip-backup-hooks: "true"'
     )
-    assert lint_at(text, kubevirt="1.7.2") == []  # 1.7.2 injects the 60s timeout but ignores the annotation
+    findings = lint_at(text, kubevirt="1.7.2")  # 1.7.2 injects the 60s timeout but ignores the annotation
+    assert where(findings) == [("VM106", LINE + 2, value_column("pre.hook.backup.velero.io/timeout"))]
+    assert findings[0].message.endswith(_upgrade_note("1.7.2"))
+
+
+def test_a_misplaced_pre_timeout_carries_no_overwritten_note() -> None:
+    key = "pre.hook.backup.velero.io/timeout"
+    findings = lint_at(with_vm_annotations(vm_with(PRE_OK, POST_OK), f"{key}: '30'"))
+    assert where(findings) == [("VM106", 7, 5 + len(key) + 2)]  # metadata.annotations, line 7
+    assert findings[0].message.endswith(DEFAULT_30S)
 
 
 def test_the_bare_and_post_timeouts_are_never_overwritten() -> None:
@@ -263,7 +313,8 @@ WAIT_TIMEOUT = "post.hook.restore.velero.io/wait-timeout"
 def test_exec_timeout(value: str, severity: Severity, message: str, hint: str) -> None:
     findings = one_line(f"{EXEC_TIMEOUT}: {value}")
     assert where(findings) == [("VM106", LINE, value_column(EXEC_TIMEOUT))]
-    assert (findings[0].severity, findings[0].message, findings[0].hint) == (severity, message, hint)
+    assert (findings[0].severity, findings[0].message, findings[0].hint) == (severity, message,
+                                                                             f"{EXEC_TIMEOUT}: {hint}")
 
 
 @pytest.mark.parametrize(
@@ -284,7 +335,8 @@ def test_exec_timeout(value: str, severity: Severity, message: str, hint: str) -
 def test_wait_timeout(value: str, severity: Severity, message: str, hint: str) -> None:
     findings = one_line(f"{WAIT_TIMEOUT}: {value}")
     assert where(findings) == [("VM106", LINE, value_column(WAIT_TIMEOUT))]
-    assert (findings[0].severity, findings[0].message, findings[0].hint) == (severity, message, hint)
+    assert (findings[0].severity, findings[0].message, findings[0].hint) == (severity, message,
+                                                                             f"{WAIT_TIMEOUT}: {hint}")
 
 
 @pytest.mark.parametrize("value", ["'0'", "0s", "10m", "+1h"])

@@ -298,18 +298,19 @@ async def test_fix_all_is_what_vmlint_check_fix_writes(client: LanguageClient, t
 async def test_disable_for_this_line_inserts_the_suppression_comment(client: LanguageClient, tmp_path: Path):
     await start(client, tmp_path)
     path = tmp_path / "vm.yaml"
-    text = WIDE.replace("on-error: fail}", "on-error: fail, pre.hook.backup.velero.io/timeout: '30'}")
+    # a valid timeout: KubeVirt overwrites it (VM301); an invalid one would be VM106 as well (issue #15 item 3)
+    text = WIDE.replace("on-error: fail}", "on-error: fail, pre.hook.backup.velero.io/timeout: '30s'}")
     diagnostics = await open_document(client, path, text)
     assert [(d.code, d.range.start.line) for d in diagnostics] == [("VM105", 8), ("VM301", 8)]
     (disable,) = [a for a in await actions(client, path, text, at=diagnostics[0].range) if a.title.startswith("Disable")]
     assert disable.title == "Disable VM105 for this line"
     text = apply_edits(text, edits_of(disable))
-    assert text.splitlines()[8].endswith("'30'}  # vmlint: disable=VM105")
+    assert text.splitlines()[8].endswith("'30s'}  # vmlint: disable=VM105")
     diagnostics = await change_document(client, path, text, 2)
     assert [d.code for d in diagnostics] == ["VM301"]
     (again,) = [a for a in await actions(client, path, text, at=diagnostics[0].range) if a.title.startswith("Disable")]
     text = apply_edits(text, edits_of(again))
-    assert text.splitlines()[8].endswith("'30'}  # vmlint: disable=VM105,VM301")
+    assert text.splitlines()[8].endswith("'30s'}  # vmlint: disable=VM105,VM301")
     assert await change_document(client, path, text, 3) == []
 
 

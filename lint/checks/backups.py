@@ -204,6 +204,28 @@ def _requirement(expression: Node, labels: dict[str, str]) -> bool | None:
     return None  # Velero cannot build this selector at all; assume it may match
 
 
+def _requires_launchers(selector: Node | None) -> bool:
+    """A labelSelector that only virt-launcher pods satisfy: `kubevirt.io: virt-launcher` in matchLabels, or
+    `kubevirt.io In [virt-launcher]` in matchExpressions."""
+    if not isinstance(selector, Mapping):
+        return False
+    match_labels = selector.get("matchLabels")
+    if isinstance(match_labels, Mapping):
+        value = match_labels.get(LAUNCHER_LABEL[0])
+        if isinstance(value, Scalar) and value.value == LAUNCHER_LABEL[1]:
+            return True
+    expressions = selector.get("matchExpressions")
+    for expression in expressions.items if isinstance(expressions, Sequence) else ():
+        if not isinstance(expression, Mapping):
+            continue
+        key, operator, values = expression.get("key"), expression.get("operator"), expression.get("values")
+        if (isinstance(key, Scalar) and key.value == LAUNCHER_LABEL[0] and isinstance(operator, Scalar)
+                and operator.value == "In" and isinstance(values, Sequence) and values.items
+                and all(isinstance(item, Scalar) and item.value == LAUNCHER_LABEL[1] for item in values.items)):
+            return True
+    return False
+
+
 def _selected_launchers(resource: HookResource, launchers: list[Launcher]) -> list[Launcher]:
     if not _covers_pods(resource):
         return []
@@ -213,6 +235,9 @@ def _selected_launchers(resource: HookResource, launchers: list[Launcher]) -> li
         for launcher in launchers
         if _admits_namespace(resource, launcher.namespace) and _selects_labels(selector, launcher.labels)
     ]
+
+
+LAUNCHER_LABEL = ("kubevirt.io", "virt-launcher")  # the label of every launcher pod (template.go)
 
 
 def _describe(launcher: Launcher) -> str:
@@ -225,9 +250,8 @@ def backup_hook_shadowed(obj: KubeObject, ctx: CheckContext) -> Iterator[Hit]:
     virt-launcher pods (KubeVirt's hooks or the VM's) and on the pods of any Kubernetes workload alike."""
     if ctx.index is None:
         return
-    launchers = [launcher for launcher in ctx.index.launchers if launcher.hook_phases]
-    if not launchers:
-        return
+    everyone = list(ctx.index.launchers)
+    launchers = [launcher for launcher in everyone if launcher.hook_phases]
     kubevirt = ctx.settings.kubevirt
     if not kubevirt.injects_hooks:
         source = f"{kubevirt} injects no hooks: these come from the workload's own pod annotations"
@@ -248,12 +272,28 @@ def backup_hook_shadowed(obj: KubeObject, ctx: CheckContext) -> Iterator[Hit]:
         phases = resource.phases_with_hooks()
         if not phases:
             continue
-        selected = _selected_launchers(resource, launchers)
-        if not selected:
-            continue
         selector = resource.node.entry("labelSelector")
         name = resource.node.entry("name")
         span = selector[0].span if selector else name[0].span if name else resource.node.span
+        if kubevirt.injects_hooks and _requires_launchers(selector[1] if selector else None) and _covers_pods(
+                resource) and not any(launcher.launcher and _admits_namespace(resource, launcher.namespace)
+                                      for launcher in everyone):
+            # Issue #15 item 4: the selector names launcher pods by definition, and the run holds none of the
+            # VMs whose pods it selects: KubeVirt's injected hooks shadow these unless those VMs opt out
+            for phase in (phase for phase in phases if phase in ("pre", "post")):
+                yield Hit(
+                    span,
+                    f"{resource.path} selects virt-launcher pods (its labelSelector requires kubevirt.io: "
+                    f"virt-launcher), whose {phase} annotation hook takes priority: Velero skips a pod's spec "
+                    f"{phase} hooks when its annotations define one, so these {phase} hooks never run on the "
+                    f"launcher pod of any VM that does not opt out ({source}; none of these VMs is among the "
+                    "checked files)",
+                    hint=hint,
+                )
+            continue
+        selected = _selected_launchers(resource, launchers)
+        if not selected:
+            continue
         for phase in phases:
             shadowing = [launcher for launcher in selected if phase in launcher.hook_phases]
             vms = [launcher for launcher in shadowing if launcher.launcher]

@@ -156,7 +156,7 @@ def empty(workload: Workload, ctx: CheckContext) -> Iterator[Hit]:
             yield Hit(
                 hook.value.span,
                 f"{key} is empty: Velero treats an empty command as no annotation hook and falls back to the "
-                f"Backup's own hooks{hook.note}",
+                f"{'Restore' if hook.phase == 'restore' else 'Backup'}'s own hooks{hook.note}",
                 hint="write the command as a JSON array of strings, or remove the key",
             )
             continue

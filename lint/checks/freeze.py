@@ -19,6 +19,7 @@ from lint.golang.pflag import last_use
 from lint.kube.objects import Workload
 from lint.kubevirt.injection import hook_state
 from lint.text.nodes import Scalar, Span
+from lint.text.scalars import node_type
 from lint.velero.command import FreezerCall, FsfreezeCall, arguments, freezer_calls, fsfreeze_calls
 
 FREEZER_PATH = "/usr/bin/virt-freezer"
@@ -33,12 +34,27 @@ def hook_container(workload: Workload, ctx: CheckContext) -> Iterator[Hit]:
     commands = {hook.phase: hook for hook in hook_commands(workload, ctx) if hook.pod_bound and hook.phase != "restore"}
     for phase in ("pre", "post"):
         key = f"{phase}.hook.backup.velero.io/container"
-        if state.overwritten(key):
-            continue  # KubeVirt writes `compute` here; VM301 says so
         entry = workload.pod_annotation(key)
-        if entry is None:
+        # non-strings are VM003's (the API server rejects them, or a null becomes "")
+        text = entry[1].value if entry is not None and isinstance(entry[1], Scalar) else None
+        if entry is not None and (text is None or node_type(entry[1]) != "str"):
+            continue
+        if entry is None or text == "":
+            # Velero reads an empty container like a missing one: setDefaultHookContainer picks the first
+            # container (velero-kubevirt-facts Q3.1)
+            if state.overwritten(key):
+                continue  # KubeVirt writes `compute` here today; VM301 says so
             hook = commands.get(phase)
-            if hook is not None and hook.key.value.startswith(phase):
+            if entry is not None:
+                yield Hit(
+                    entry[1].span if entry[1].span.end > entry[1].span.start else entry[0].span,
+                    f"{key} is empty: Velero reads it like a missing key and runs the {phase} hook in the pod's "
+                    "first container, which is `compute` today, but a webhook that prepends a sidecar would "
+                    "change that",
+                    hint=f"set {key}: {COMPUTE}",
+                    severity=Severity.INFO,
+                )
+            elif hook is not None and hook.key.value.startswith(phase):
                 yield Hit(
                     hook.key.span,
                     f"{phase} hook has no {key}: Velero runs it in the pod's first container, which is `compute` "
@@ -47,13 +63,12 @@ def hook_container(workload: Workload, ctx: CheckContext) -> Iterator[Hit]:
                     severity=Severity.INFO,
                 )
             continue
-        name, value = entry
-        text = getattr(value, "value", None)
         if isinstance(text, str) and text != COMPUTE:
             yield Hit(
-                value.span,
+                entry[1].span,
                 f"{key} is {text!r}: virt-freezer and the launcher's socket are in the `compute` container, so "
-                f"Velero fails the hook with \"no such container\" (or runs it where it cannot work)",
+                f"Velero fails the hook with \"no such container\" (or runs it where it cannot work)"
+                + state.overwritten_note(key),
                 hint=f"{key}: {COMPUTE}",
             )
 

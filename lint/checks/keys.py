@@ -10,7 +10,7 @@ from lint.core.findings import Hit
 from lint.core.fixes import Edit, Fix, fix_of
 from lint.kube.objects import AnnotationMap, Workload
 from lint.kubevirt.injection import SKIP_HOOKS_KEY, hook_state
-from lint.text.nodes import Scalar, Sequence
+from lint.text.nodes import Mapping, Node, Scalar, Sequence
 from lint.text.scalars import node_type
 from lint.velero.hooks import (
     DEFINED_BUT_UNUSED,
@@ -106,6 +106,118 @@ def hook_not_on_pod(workload: Workload, ctx: CheckContext) -> Iterator[Hit]:
                 hint=f"move it to {target}",
                 fix=_move(ctx, amap, workload.pod_annotations, key),
             )
+    # Issue #15 item 1: any other place a hook-like key can be written (the top level, labels, a spec, a
+    # dataVolumeTemplate's metadata, ...) never reaches the pod either: one walk, not a list of places.
+    if workload.obj.node is workload.obj.document.root:
+        lost = _lost_indentation(workload, target)
+        if lost is not None:
+            yield lost
+    for path, mapping, key in _stray_hook_keys(workload):
+        where = f"at the top level of the {workload.kind}" if not path else f"under {path}"
+        yield Hit(
+            key.span,
+            f"{key.value} {where} never reaches {_pod_of(workload)}: Velero reads hooks from the pod's annotations "
+            f"only, and {_where_not(path, workload)}",
+            hint=f"move it to {target}",
+            fix=_move(ctx, AnnotationMap(path, mapping), workload.pod_annotations, key),
+        )
+
+
+# Fields of an object's `metadata`, of a workload's `spec`, and of the pod (or VMI) spec: a flattened manifest
+# (a copy from a web page that drops leading spaces) puts them at the top level of the document.
+# (`labels` and `annotations` are left out: a VM has them at two levels, so where they belong is not known.)
+_METADATA_FIELDS = frozenset({"name", "namespace", "generateName", "ownerReferences", "finalizers"})
+_SPEC_FIELDS = frozenset({"runStrategy", "running", "template", "dataVolumeTemplates", "instancetype", "preference",
+                          "replicas", "selector", "serviceName", "schedule", "jobTemplate", "virtualMachineTemplate",
+                          "vm"})
+_POD_SPEC_FIELDS = frozenset({"domain", "volumes", "networks", "evictionStrategy", "terminationGracePeriodSeconds",
+                              "accessCredentials", "nodeSelector", "affinity", "tolerations", "containers",
+                              "initContainers", "restartPolicy", "serviceAccountName"})
+_SKIPPED = frozenset({"managedFields"})  # server-side apply bookkeeping names annotation keys as `f:<key>`
+
+
+def _stray_hook_keys(workload: Workload) -> Iterator[tuple[str, Mapping, Scalar]]:
+    """Hook-like keys anywhere in the object outside its annotation maps (the pod-bound one and the misplaced
+    lookalikes VM004 already judges), each with the dotted path of the mapping that holds it ("" for the top)."""
+    known = {id(amap.mapping) for amap in workload.annotation_maps()}
+    seen: set[int] = set()
+    stack: list[tuple[str, Node]] = [("", workload.obj.node)]
+    while stack:
+        path, node = stack.pop()
+        if id(node) in seen or id(node) in known:
+            continue
+        seen.add(id(node))
+        if isinstance(node, Mapping):
+            children = []
+            for key, value in node.entries():
+                if is_hook_like_key(key.value):
+                    yield path, node, key
+                elif key.value not in _SKIPPED:
+                    children.append((f"{path}.{key.value}" if path else key.value, value))
+            stack.extend(reversed(children))
+        elif isinstance(node, Sequence):
+            stack.extend(reversed([(f"{path}[{index}]", item) for index, item in enumerate(node.items)]))
+
+
+def _where_not(path: str, workload: Workload) -> str:
+    """Why a hook-like key under `path` does not reach the pod."""
+    if not path:
+        return "Kubernetes has no such field at the top level of an object (it holds apiVersion, kind, metadata and spec)"
+    last = path.rsplit(".", 1)[-1]
+    if last == "labels":
+        return f"{path} are labels, and Velero reads hooks from annotations only"
+    if last == "annotations":
+        return f"{path} are the annotations of another object (they never reach the pod)"
+    return f"{path} is not an annotations map: Kubernetes has no such field there"
+
+
+def _pod_spec_path(workload: Workload) -> str:
+    return ".".join(workload.spec.pod_metadata[:-1] + ("spec",))
+
+
+def _lost_indentation(workload: Workload, target: str) -> Hit | None:
+    """A flattened manifest: fields of metadata and spec at the top level together with hook keys there."""
+    root = workload.obj.node
+    hooks = [key for key, _ in root.entries() if is_hook_like_key(key.value)]
+    if not hooks:
+        return None
+    groups: dict[str, list[Scalar]] = {}
+    for key, _ in root.entries():
+        if key.value in _METADATA_FIELDS:
+            groups.setdefault("metadata", []).append(key)
+        elif key.value in _SPEC_FIELDS:
+            groups.setdefault("spec", []).append(key)
+        elif key.value in _POD_SPEC_FIELDS:
+            groups.setdefault(_pod_spec_path(workload), []).append(key)
+    if not groups:
+        return None
+    first = min((key for keys in groups.values() for key in keys), key=lambda key: key.span.start)
+    parts = [f"{_and([key.value for key in keys])} instead of under {where}" for where, keys in groups.items()]
+    count = f"{len(hooks)} Velero hook key" + ("s" if len(hooks) != 1 else "")
+    parts[0] = parts[0].replace(" instead of", " stand at the top level instead of", 1)
+    empty = [name for name in ("metadata", "spec") if _is_empty(root.get(name))]
+    seen = f"Kubernetes sees an empty {_and(empty)}, and" if empty else "Kubernetes keeps none of them there, and"
+    return Hit(
+        first.span,
+        "the indentation of this manifest was lost, as when it is copied from a web page that drops leading "
+        f"spaces: {', '.join(parts)}, and {count} instead of under {target}. {seen} no hook reaches "
+        f"{_pod_of(workload)}",
+        hint="restore the indentation (copy the manifest from the page's source or a raw file)",
+    )
+
+
+def _is_empty(node: Node | None) -> bool:
+    if isinstance(node, Mapping):
+        return not node.pairs
+    return node is None or node_type(node) == "null"
+
+
+def _and(words: list[str]) -> str:
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
+def _pod_of(workload: Workload) -> str:
+    return "the virt-launcher pod" if workload.spec.kubevirt else f"the {workload.kind}'s pods"
 
 
 def unknown_hook_key(workload: Workload, ctx: CheckContext) -> Iterator[Hit]:

@@ -73,6 +73,15 @@ def _string_values(maps: Iterable[AnnotationMap | None], keys: frozenset[str]) -
             yield key.value, value
 
 
+def _overwritten_note(workload: Workload, ctx: CheckContext, key: str, value: Scalar) -> str:
+    """The note of a pod-bound value KubeVirt writes its own over (lint.kubevirt.injection, as the command rules
+    say it), else ""; a misplaced lookalike is never overwritten."""
+    entry = workload.pod_annotation(key)
+    if entry is None or entry[1] is not value:
+        return ""
+    return hook_state(workload, ctx.settings).overwritten_note(key)
+
+
 def _shown(text: str) -> str:
     return json.dumps(text, ensure_ascii=False)
 
@@ -93,7 +102,9 @@ def invalid_on_error(workload: Workload, ctx: CheckContext) -> Iterator[Hit]:
             opening = f"{key} is {_shown(text)}, not Fail or Continue: Velero silently replaces it with \"\" and"
         hint = _on_error_hint(text)
         fix = fix_of(f"write {hint}", replace_value(value, hint)) if hint in _ON_ERROR_VALUES else None
-        yield Hit(value.span, f"{opening} {_empty_on_error(key, velero)}", hint=hint, fix=fix)
+        # the hint says what to write, key and all (issue #15 item 5)
+        shown = f"{key}: {hint}" if hint in _ON_ERROR_VALUES else f"write {key}: Fail or {key}: Continue"
+        yield Hit(value.span, f"{opening} {_empty_on_error(key, velero)}", hint=shown, fix=fix)
 
 
 def _empty_on_error(key: str, velero: Velero) -> str:
@@ -126,10 +137,10 @@ def _on_error_hint(text: str) -> str:
 def invalid_duration(workload: Workload, ctx: CheckContext) -> Iterator[Hit]:
     """Timeouts are Go durations; an invalid one falls back silently, and 0 or a negative one is not what it
     looks like."""
-    state = hook_state(workload, ctx.settings)
     for key, value in _string_values(workload.annotation_maps(), TIMEOUT_KEYS):
-        if key == PRE_TIMEOUT_KEY and state.overwritten(key):
-            continue  # dead: KubeVirt writes its own 60s, and VM301 reports the override
+        # KubeVirt may write its own 60s over the pre timeout (VM301 says so): the value is judged all the same,
+        # with the note that says when it becomes live
+        note = _overwritten_note(workload, ctx, key, value)
         text = value.value
         parsed = parse_duration(text)
         wait = key == WAIT_TIMEOUT_KEY
@@ -144,33 +155,39 @@ def invalid_duration(workload: Workload, ctx: CheckContext) -> Iterator[Hit]:
                 fix = fix_of(f"write {text}s", replace_in_value(ctx.file.source, value, len(text), len(text), "s"))
             yield Hit(
                 value.span,
-                f"{key} is {_shown(text)}, which is not a Go duration ({parsed.error}): {effect}",
-                hint=_duration_hint(text),
+                f"{key} is {_shown(text)}, which is not a Go duration ({parsed.error}): {effect}{note}",
+                hint=_written(key, _duration_hint(text)),
                 fix=fix,
             )
         elif parsed.nanoseconds is not None and parsed.nanoseconds < 0:
             if wait:
                 yield Hit(
                     value.span,
-                    f"{key} is negative ({_shown(text)}): Velero waits for the container indefinitely, as with 0",
-                    hint=f"{_unsigned(text)}, or 0 to wait indefinitely",
+                    f"{key} is negative ({_shown(text)}): Velero waits for the container indefinitely, as with 0"
+                    f"{note}",
+                    hint=f"{key}: {_unsigned(text)}, or 0 to wait indefinitely",
                     severity=Severity.WARNING,
                 )
             else:
                 yield Hit(
                     value.span,
                     f"{key} is negative ({_shown(text)}): Velero arms no timer for a negative timeout, so it "
-                    "waits for the hook forever",
-                    hint=_unsigned(text),
+                    f"waits for the hook forever{note}",
+                    hint=f"{key}: {_unsigned(text)}",
                 )
         elif parsed.nanoseconds == 0 and not wait:
             yield Hit(
                 value.span,
                 f"{key} is {_shown(text)}: Velero treats a zero timeout as unset and uses its 30s default, "
-                "not \"no timeout\"",
-                hint="30s",
+                f"not \"no timeout\"{note}",
+                hint=f"{key}: 30s",
                 severity=Severity.WARNING,
             )
+
+
+def _written(key: str, hint: str) -> str:
+    """A duration hint as the line to write (`key: 30s`); advice that is not a value stays as it is."""
+    return hint if hint.startswith("write ") else f"{key}: {hint}"
 
 
 def _unsigned(text: str) -> str:

@@ -46,9 +46,16 @@ class HookState:
         return self.injected and key in self.kubevirt.managed_keys()
 
     def overwritten_note(self, key: str) -> str:
-        """The clause a message adds for a key that is dead today but live once someone opts out."""
+        """The clause a message adds for a key that is dead today but live once someone opts out (or, where the
+        target KubeVirt cannot honour the opt-out, after an upgrade): every rule that judges a value KubeVirt
+        overwrites (commands, `timeout`, `container`) says it with this clause and keeps its severity."""
         if not self.overwritten(key):
             return ""
+        if not self.skip.honoured:
+            # before 1.6.6/1.7.3/1.8.0 KubeVirt does not read the skip annotation: nothing revives the value
+            return (f" (overwritten by {self.kubevirt} today, which does not read {SKIP_HOOKS_KEY}: the value "
+                    f"becomes live only after an upgrade to 1.6.6, 1.7.3, 1.8.0 or later with {SKIP_HOOKS_KEY} "
+                    "\"true\")")
         return f" (overwritten by {self.kubevirt} today; live again once {SKIP_HOOKS_KEY} is \"true\")"
 
 
