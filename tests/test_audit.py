@@ -126,12 +126,41 @@ HOSTILE = '"<script>alert(1)</script>|`x`"'
 def test_hostile_names_are_escaped() -> None:
     report = audit(vm(HOSTILE))
     page = audit_html.render(report)
-    assert "<script" not in page.lower()
+    assert page.lower().count("<script") == 1 and f"<script>{audit_html._SCRIPT}</script>" in page  # ours alone
     assert "&lt;script&gt;alert(1)&lt;/script&gt;|`x`" in page
     assert "<!DOCTYPE html>" in page and "http://" not in page and "https://" not in page and "@media print" in page
     text = audit_markdown.render(report)
     assert "| &lt;script&gt;alert(1)&lt;/script&gt;\\|\\`x\\` | VirtualMachine |" in text
     assert "<script" not in text
+
+
+def test_hostile_names_and_namespaces_stay_text_in_every_place_the_dashboard_shows_them() -> None:
+    """A name and a namespace with markup and both quotes reach the table, the chart, the filters and the data
+    attributes as text: parsed back, each is the string the manifest holds, and no element or attribute is added."""
+    name, namespace = "\"a'<img src=x onerror=alert(1)>", "ns\"'</svg><script>x</script>"
+    text = vm("x", namespace="placeholder").replace("name: x", f"name: '{name.replace(chr(39), chr(39) * 2)}'")
+    text = text.replace("namespace: placeholder", f"namespace: '{namespace.replace(chr(39), chr(39) * 2)}'")
+    report = audit(text)
+    assert [(v.name, v.namespace) for v in report.vms] == [(name, namespace)]
+    page = audit_html.render(report)
+    assert "<img" not in page and page.lower().count("<script") == 1
+
+    class Collect(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__()
+            self.tags: list[str] = []
+            self.attrs: list[tuple[str, str | None]] = []
+
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            self.tags.append(tag)
+            self.attrs.extend(attrs)
+
+    parsed = Collect()
+    parsed.feed(page)
+    assert "img" not in parsed.tags and parsed.tags.count("script") == 1
+    assert ("data-vm", f"{namespace}/{name}") in parsed.attrs and ("data-namespace", namespace) in parsed.attrs
+    assert ("value", namespace) in parsed.attrs  # the namespace filter's option
+    assert not any(key.startswith("on") for key, _ in parsed.attrs)
 
 
 class _Rows(HTMLParser):
@@ -234,8 +263,9 @@ def test_freeze_will_fail_is_a_verdict_of_its_own() -> None:
         in markdown
     assert "| db | VirtualMachine | **freeze will fail** | KubeVirt 1.9.0 injects" in markdown
     page = audit_html.render(report)
-    assert '<span class="freeze-fails" id="count-freeze-fails"><span class="verdict">freeze will fail: 1</span>' in page
-    assert ".freeze-fails .verdict {" in page
+    assert ('<div class="tile freeze-fails" id="count-freeze-fails" data-count="1"><span class="n">1</span>'
+            '<span class="label verdict">freeze will fail</span></div>') in page
+    assert ".freeze-fails td.verdict span" in page and 'data-verdict="freeze-fails" data-count="1"' in page
     assert 'data-verdict="freeze-fails"' in page
 
 
