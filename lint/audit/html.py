@@ -155,7 +155,7 @@ _SCRIPT = """
     keyed.sort(function (a, b) {
       var x = a.key, y = b.key, nx = Number(x), ny = Number(y), c;
       if (x !== "" && y !== "" && !isNaN(nx) && !isNaN(ny)) { c = nx - ny; }
-      else { c = x.localeCompare(y, undefined, { numeric: true, sensitivity: "base" }); }
+      else { x = x.toLowerCase(); y = y.toLowerCase(); c = x < y ? -1 : x > y ? 1 : 0; }
       return c * direction || a.at - b.at;
     });
     keyed.forEach(function (item) { body.appendChild(item.row); });
@@ -201,7 +201,10 @@ _SCRIPT = """
       order(column, sort && sort.column === column ? -sort.direction : 1);
     });
   });
-  Object.keys(fields).forEach(function (name) { fields[name].addEventListener("input", apply); });
+  Object.keys(fields).forEach(function (name) {
+    fields[name].addEventListener("input", apply);
+    fields[name].addEventListener("change", apply);
+  });
   window.addEventListener("hashchange", restore);
   var folded = [];
   window.addEventListener("beforeprint", function () {
