@@ -374,7 +374,7 @@ def _row(vm: VMReport, base: str) -> str:
     codes = list(dict.fromkeys(f.code for f in vm.findings))
     if vm.findings:
         summary = f"{', '.join(codes)} ({len(vm.findings)})"
-        listed = "".join(_finding(f, base) for f in vm.findings)
+        listed = "".join(_finding(f, base, vm.path) for f in vm.findings)
         findings = f'<details><summary class="code">{e(summary)}</summary><ul class="findings">{listed}</ul></details>'
     else:
         findings = '<span class="none">none</span>'
@@ -389,9 +389,11 @@ def _row(vm: VMReport, base: str) -> str:
             f'<td class="path" data-key="{e(path)}:{vm.line:06d}">{e(path)}:{vm.line}</td></tr>')
 
 
-def _finding(finding: Finding, base: str) -> str:
+def _finding(finding: Finding, base: str, own: str = "") -> str:
+    """A finding with its place (only line and column in the VM's own file) and its source line, if any."""
     source = (f'<pre class="src"><code>{finding.line:>5} | {e(finding.source_line)}</code></pre>'
               if finding.source_line else "")
+    place = "line " if finding.path == own else f"{e(relative(finding.path, base))}:"
     return (f'<li><span class="code">{e(finding.code)}</span> <span class="sev">{e(finding.severity)}</span> '
-            f'<span class="where">{e(relative(finding.path, base))}:{finding.line}:{finding.column}</span> '
+            f'<span class="where">{place}{finding.line}:{finding.column}</span> '
             f"{e(finding.message)}{source}</li>")
