@@ -28,6 +28,11 @@ app = typer.Typer(
     help="Lint KubeVirt and Harvester VM manifests for Velero backup hooks that will silently fail.",
 )
 
+# `vmlint check --help` in panels, so that it reads at 80 columns (rich draws them; only --help imports rich)
+_OUTPUT, _SELECTION, _TARGET = "Output", "Selection", "Target cluster"
+_FIXING, _BASELINE, _PERFORMANCE = "Fixing", "Baseline", "Performance"
+
+
 class FailOn(str, Enum):
     error = "error"
     warning = "warning"
@@ -60,39 +65,80 @@ def _fail(message: str) -> typer.Exit:
 def check(
     paths: Optional[List[str]] = typer.Argument(None, help="Files or directories to lint (default: .); - reads standard input."),
     output_format: Optional[List[str]] = typer.Option(
-        None, "--format", "-f",
+        None, "--format", "-f", rich_help_panel=_OUTPUT,
         help="Output format: text, json, sarif, github, junit, gitlab (repeat with --output for several).",
     ),
-    output: Optional[List[str]] = typer.Option(None, "--output", "-o", help="Write the matching --format to FILE."),
-    select: Optional[List[str]] = typer.Option(None, help="Rule codes or prefixes to run (comma-separated)."),
-    ignore: Optional[List[str]] = typer.Option(None, help="Rule codes or prefixes to skip (comma-separated)."),
-    fail_on: Optional[FailOn] = typer.Option(None, help="Lowest severity that fails the run (default: error)."),
-    namespace: Optional[str] = typer.Option(None, help="Namespace the manifests are applied to, where they set none."),
+    output: Optional[List[str]] = typer.Option(
+        None, "--output", "-o", rich_help_panel=_OUTPUT, help="Write the matching --format to FILE."
+    ),
+    fail_on: Optional[FailOn] = typer.Option(
+        None, metavar="LEVEL", rich_help_panel=_OUTPUT,
+        help="Lowest severity that fails the run: error (default), warning or info.",
+    ),
+    quiet: bool = typer.Option(
+        False, "--quiet", "-q", rich_help_panel=_OUTPUT, help="Print findings only: no source lines, hints or summary."
+    ),
+    statistics: bool = typer.Option(False, "--statistics", rich_help_panel=_OUTPUT, help="Print the number of findings per rule."),
+    stdin_filename: Optional[str] = typer.Option(
+        None, rich_help_panel=_OUTPUT, help="Name to report for standard input."
+    ),
+    select: Optional[List[str]] = typer.Option(
+        None, rich_help_panel=_SELECTION, help="Rule codes or prefixes to run (comma-separated)."
+    ),
+    ignore: Optional[List[str]] = typer.Option(
+        None, rich_help_panel=_SELECTION, help="Rule codes or prefixes to skip (comma-separated)."
+    ),
+    profile: Optional[str] = typer.Option(
+        None, rich_help_panel=_SELECTION, help="default, or strict: the VM9 policy rules too."
+    ),
+    config: Optional[str] = typer.Option(
+        None, rich_help_panel=_SELECTION,
+        help="Configuration file (default: the closest .vmlint.yaml or pyproject.toml).",
+    ),
+    no_inline_suppressions: bool = typer.Option(
+        False, "--no-inline-suppressions", rich_help_panel=_SELECTION,
+        help="Ignore # vmlint: comments and vmlint.io/ignore annotations.",
+    ),
+    namespace: Optional[str] = typer.Option(
+        None, rich_help_panel=_TARGET, help="Namespace the manifests are applied to, where they set none."
+    ),
     kubevirt_version: Optional[str] = typer.Option(
-        None, help=f"KubeVirt version of the target cluster (default: {KUBEVIRT_LATEST}, the newest vmlint knows)."
+        None, rich_help_panel=_TARGET,
+        help=f"KubeVirt version of the target cluster (default: {KUBEVIRT_LATEST}, the newest vmlint knows).",
     ),
     velero_version: Optional[str] = typer.Option(
-        None, help=f"Velero version of the target cluster (default: {VELERO_LATEST})."
+        None, rich_help_panel=_TARGET, help=f"Velero version of the target cluster (default: {VELERO_LATEST})."
     ),
     harvester_version: Optional[str] = typer.Option(
-        None, help="Harvester version of the target cluster: sets the KubeVirt version it ships."
+        None, rich_help_panel=_TARGET, help="Harvester version of the target cluster: sets the KubeVirt version it ships."
     ),
-    config: Optional[str] = typer.Option(None, help="Configuration file (default: the closest .vmlint.yaml or pyproject.toml)."),
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="Print findings only: no source lines, hints or summary."),
-    statistics: bool = typer.Option(False, help="Print the number of findings per rule."),
-    no_inline_suppressions: bool = typer.Option(
-        False, "--no-inline-suppressions", help="Ignore # vmlint: comments and vmlint.io/ignore annotations."
+    fix: bool = typer.Option(
+        False, "--fix", rich_help_panel=_FIXING,
+        help="Apply safe fixes in place (standard input: print the fixed document).",
     ),
-    baseline: Optional[str] = typer.Option(None, help="Report only findings that are not in this baseline file."),
-    write_baseline: Optional[str] = typer.Option(None, help="Record the findings of this run in a baseline file."),
-    stdin_filename: Optional[str] = typer.Option(None, help="Name to report for standard input."),
-    fix: bool = typer.Option(False, "--fix", help="Apply safe fixes in place (standard input: print the fixed document)."),
-    unsafe_fixes: bool = typer.Option(False, "--unsafe-fixes", help="With --fix or --diff: unsafe fixes too."),
-    diff: bool = typer.Option(False, "--diff", help="Print the fixes as a unified diff; write nothing (exit 1 if any)."),
-    profile: Optional[str] = typer.Option(None, help="default, or strict: the VM9 policy rules too."),
-    jobs: Optional[int] = typer.Option(None, "--jobs", "-j", min=1, help="Processes for large runs (default: every core)."),
-    no_cache: bool = typer.Option(False, "--no-cache", help="Do not read or write the per-file result cache."),
-    cache_dir: Optional[str] = typer.Option(None, help="Where the cache lives (default: .vmlint_cache next to the configuration, or here)."),
+    unsafe_fixes: bool = typer.Option(
+        False, "--unsafe-fixes", rich_help_panel=_FIXING, help="With --fix or --diff: unsafe fixes too."
+    ),
+    diff: bool = typer.Option(
+        False, "--diff", rich_help_panel=_FIXING,
+        help="Print the fixes as a unified diff; write nothing (exit 1 if any).",
+    ),
+    baseline: Optional[str] = typer.Option(
+        None, rich_help_panel=_BASELINE, help="Report only findings that are not in this baseline file."
+    ),
+    write_baseline: Optional[str] = typer.Option(
+        None, rich_help_panel=_BASELINE, help="Record the findings of this run in a baseline file."
+    ),
+    jobs: Optional[int] = typer.Option(
+        None, "--jobs", "-j", min=1, rich_help_panel=_PERFORMANCE, help="Processes for large runs (default: every core)."
+    ),
+    no_cache: bool = typer.Option(
+        False, "--no-cache", rich_help_panel=_PERFORMANCE, help="Do not read or write the per-file result cache."
+    ),
+    cache_dir: Optional[str] = typer.Option(
+        None, rich_help_panel=_PERFORMANCE,
+        help="Where the cache lives (default: .vmlint_cache next to the configuration, or here).",
+    ),
 ) -> None:
     """Lint manifests."""
     request = Request(

@@ -3,13 +3,18 @@ as headless Chromium renders it (the real corpus)."""
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable, Iterator
 from html.parser import HTMLParser
 from pathlib import Path
 
+import pytest
 from conftest import CORPUS, EXAMPLES, REPO, cli_env, require_corpus, run_cli, tool_missing
+from devtools import FLAGS as CHROMIUM_FLAGS
+from devtools import Browser
 
 from lint.audit import html as audit_html
 from lint.audit import markdown as audit_markdown
@@ -126,12 +131,41 @@ HOSTILE = '"<script>alert(1)</script>|`x`"'
 def test_hostile_names_are_escaped() -> None:
     report = audit(vm(HOSTILE))
     page = audit_html.render(report)
-    assert "<script" not in page.lower()
+    assert page.lower().count("<script") == 1 and f"<script>{audit_html._SCRIPT}</script>" in page  # ours alone
     assert "&lt;script&gt;alert(1)&lt;/script&gt;|`x`" in page
     assert "<!DOCTYPE html>" in page and "http://" not in page and "https://" not in page and "@media print" in page
     text = audit_markdown.render(report)
     assert "| &lt;script&gt;alert(1)&lt;/script&gt;\\|\\`x\\` | VirtualMachine |" in text
     assert "<script" not in text
+
+
+def test_hostile_names_and_namespaces_stay_text_in_every_place_the_dashboard_shows_them() -> None:
+    """A name and a namespace with markup and both quotes reach the table, the chart, the filters and the data
+    attributes as text: parsed back, each is the string the manifest holds, and no element or attribute is added."""
+    name, namespace = "\"a'<img src=x onerror=alert(1)>", "ns\"'</svg><script>x</script>"
+    text = vm("x", namespace="placeholder").replace("name: x", f"name: '{name.replace(chr(39), chr(39) * 2)}'")
+    text = text.replace("namespace: placeholder", f"namespace: '{namespace.replace(chr(39), chr(39) * 2)}'")
+    report = audit(text)
+    assert [(v.name, v.namespace) for v in report.vms] == [(name, namespace)]
+    page = audit_html.render(report)
+    assert "<img" not in page and page.lower().count("<script") == 1
+
+    class Collect(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__()
+            self.tags: list[str] = []
+            self.attrs: list[tuple[str, str | None]] = []
+
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            self.tags.append(tag)
+            self.attrs.extend(attrs)
+
+    parsed = Collect()
+    parsed.feed(page)
+    assert "img" not in parsed.tags and parsed.tags.count("script") == 1
+    assert ("data-vm", f"{namespace}/{name}") in parsed.attrs and ("data-namespace", namespace) in parsed.attrs
+    assert ("value", namespace) in parsed.attrs  # the namespace filter's option
+    assert not any(key.startswith("on") for key, _ in parsed.attrs)
 
 
 class _Rows(HTMLParser):
@@ -165,19 +199,87 @@ def _chromium() -> str:
     return found  # type: ignore[return-value]
 
 
+class _Dashboard(HTMLParser):
+    """What a reader of the dashboard sees: each VM row in order (its data attributes, whether it is hidden, its
+    text), the headline's counts, each namespace bar's segments, and the controls' state."""
+
+    VOID = {"meta", "input", "br", "img", "link", "hr", "col", "wbr"}
+
+    def __init__(self, dom: str) -> None:
+        super().__init__()
+        self.rows: list[dict[str, object]] = []
+        self.counts: dict[str, int] = {}
+        self.bars: dict[str, dict[str, int]] = {}
+        self.controls_hidden = False
+        self.shown: str | None = None
+        self.sorted: dict[str, str] = {}
+        self._row_depth = 0
+        self._depth = 0
+        self._namespace: str | None = None
+        self._cell: str | None = None
+        self.feed(dom)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = dict(attrs)
+        if tag not in self.VOID:
+            self._depth += 1
+        classes = (found.get("class") or "").split()
+        if tag == "tr" and "vm" in classes:
+            self.rows.append({**{k: v for k, v in found.items() if k.startswith("data-")},
+                              "hidden": "hidden" in found, "text": ""})
+            self._row_depth = self._depth
+        elif tag == "td" and self._row_depth:
+            self._cell = classes[0] if classes else ""
+            self.rows[-1][f"cell:{self._cell}"] = ""
+            if found.get("data-key") is not None:
+                self.rows[-1][f"key:{self._cell}"] = found["data-key"]
+        elif (found.get("id") or "").startswith("count-"):
+            self.counts[found["id"][len("count-"):]] = int(found["data-count"] or 0)  # type: ignore[index]
+        elif tag == "g" and "ns-bar" in classes:
+            self._namespace = found["data-namespace"]
+            self.bars[self._namespace or ""] = {}
+        elif tag == "rect" and "seg" in classes and self._namespace is not None:
+            self.bars[self._namespace][found["data-verdict"] or ""] = int(found["data-count"] or 0)
+        elif found.get("id") == "controls":
+            self.controls_hidden = "hidden" in found
+        elif found.get("id") == "shown":
+            self.shown = found.get("data-shown")
+        elif tag == "th" and found.get("data-column"):
+            self.sorted[found["data-column"] or ""] = found.get("aria-sort") or ""
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "tr" and self._row_depth == self._depth:
+            self._row_depth = 0
+        if tag == "td":
+            self._cell = None
+        if tag == "g":
+            self._namespace = None
+        self._depth -= 1
+
+    def handle_data(self, data: str) -> None:
+        if self._row_depth:
+            self.rows[-1]["text"] = str(self.rows[-1]["text"]) + data
+            if self._cell is not None:
+                self.rows[-1][f"cell:{self._cell}"] = str(self.rows[-1][f"cell:{self._cell}"]) + data
+
+    def visible(self) -> list[str]:
+        return [str(row["data-vm"]) for row in self.rows if not row["hidden"]]
+
+
 def test_corpus_report_in_headless_chromium(tmp_path: Path) -> None:
     require_corpus()
     browser = _chromium()
     page, summary = tmp_path / "audit.html", tmp_path / "audit.md"
     done = run_cli("audit", str(CORPUS), "--html", page, "--markdown", summary)
     assert done.exit_code == 0, done.stderr
-    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-             "--disable-component-update", "--disable-sync", "--no-first-run", f"--user-data-dir={tmp_path / 'profile'}"]
-    dom = subprocess.run([browser, *flags, "--dump-dom", page.resolve().as_uri()], capture_output=True, timeout=120,
-                         check=False)
-    assert dom.returncode == 0, dom.stderr.decode(errors="replace")[-2000:]
+    profile = tmp_path / "profile"
+    flags = [*CHROMIUM_FLAGS, f"--user-data-dir={profile}"]
+    dumped = subprocess.run([browser, *flags, "--dump-dom", page.resolve().as_uri()], capture_output=True,
+                            timeout=120, check=False)
+    assert dumped.returncode == 0, dumped.stderr.decode(errors="replace")[-2000:]
+    dom = dumped.stdout.decode("utf-8")
     rows = _Rows()
-    rows.feed(dom.stdout.decode("utf-8"))
+    rows.feed(dom)
     shown = sorted((vm, verdict, text.strip()) for vm, verdict, text in rows.rows)
     assert len(shown) == 30
     assert shown == build_corpus_model()
@@ -188,11 +290,151 @@ def test_corpus_report_in_headless_chromium(tmp_path: Path) -> None:
     assert ("(no namespace)/vm-cirros", "not-frozen", "will not be frozen") in shown
     assert ("cirros-test/cirros-test", "unknown", "cannot tell") in shown
     shot = tmp_path / "audit.png"
-    taken = subprocess.run([browser, *flags, f"--screenshot={shot}", "--window-size=1280,2000", page.resolve().as_uri()],
-                           capture_output=True, timeout=120, check=False)
+    taken = subprocess.run([browser, *flags, f"--screenshot={shot}",
+                            "--window-size=1280,1800", page.resolve().as_uri()], capture_output=True, timeout=120,
+                           check=False)
     assert taken.returncode == 0 and shot.stat().st_size > 10_000, taken.stderr.decode(errors="replace")[-2000:]
-    print(f"audit screenshot: {shot}")
+    print(f"audit screenshot: {shot} ({shot.stat().st_size} bytes); page {page.stat().st_size} bytes")
     assert "| fedora-todolist | VirtualMachine | **will be frozen** |" in summary.read_text()
+
+
+@pytest.fixture(scope="module")
+def dashboard(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Browser, str]]:
+    """One headless Chromium, over the DevTools protocol, and the URL of the real corpus's dashboard."""
+    require_corpus()
+    binary = _chromium()
+    folder = tmp_path_factory.mktemp("dashboard")
+    page = folder / "audit.html"
+    done = run_cli("audit", str(CORPUS), "--html", page)
+    assert done.exit_code == 0, done.stderr
+    browser = Browser(binary, folder / "profile")
+    try:
+        yield browser, page.resolve().as_uri()
+    finally:
+        browser.close()
+
+
+def _seen(browser: Browser) -> _Dashboard:
+    return _Dashboard(browser.html())
+
+
+def test_the_dashboard_answers_the_counts_per_verdict_and_namespace(dashboard: tuple[Browser, str]) -> None:
+    from lint.audit.verdicts import audit_paths
+
+    browser, url = dashboard
+    browser.open(url)
+    seen = _seen(browser)
+    report = audit_paths([str(CORPUS)])
+    assert seen.counts == report.verdicts() == {"frozen": 8, "not-frozen": 7, "unknown": 15}
+    assert browser.run("document.querySelector('#count-unknown .n').textContent") == "15"
+    assert browser.run("document.querySelector('#score .n').textContent") == "27%"  # 8 of 30
+    assert not seen.controls_hidden and seen.shown == "30" and len(seen.visible()) == 30
+    expected = {namespace: {verdict: sum(1 for vm in vms if vm.verdict == verdict) for verdict in report.verdicts()}
+                for namespace, vms in report.namespaces().items()}
+    assert seen.bars == {namespace: {v: n for v, n in counts.items() if n} for namespace, counts in expected.items()}
+    assert all(str(CORPUS) not in str(row["text"]) for row in seen.rows)  # paths relative to the audited directory
+    written = [vm for vms in report.namespaces().values() for vm in vms]  # the rows' order without sorting
+    assert [str(row["data-vm"]) for row in seen.rows] == [f"{vm.namespace}/{vm.name}" for vm in written]
+    for row, vm in zip(seen.rows, written):
+        assert str(row["cell:path"]).startswith(vm.path[len(str(CORPUS)) + 1:] + ":")
+        assert row["cell:kind"] == {"VirtualMachine": "VM", "VirtualMachineInstance": "VMI",
+                                    "VirtualMachinePool": "VMPool", "VirtualMachineInstanceReplicaSet": "VMIRS"}[vm.kind]
+    folded = browser.run("Array.from(document.querySelectorAll('#vms details')).map(d => d.open)")
+    assert folded and not any(folded)  # each VM's findings folded by default
+
+
+def _filter(browser: Browser, url: str, **chosen: str) -> _Dashboard:
+    """The page afresh, each select set as a user picks an option (a change event), then words typed in search."""
+    browser.open(url)
+    for name, value in chosen.items():
+        if name == "q":
+            browser.run("document.getElementById('f-q').focus()")
+            browser.type(value)
+        else:
+            assert browser.run(f"(s => {{ s.value = {json.dumps(value)}; s.dispatchEvent(new Event('change')); "
+                               f"return s.value; }})(document.getElementById('f-{name}'))") == value
+    return _seen(browser)
+
+
+def test_filters_and_search_hide_exactly_the_rows_that_do_not_match(dashboard: tuple[Browser, str]) -> None:
+    browser, url = dashboard
+    browser.open(url)
+    every = _seen(browser).rows
+    assert len(every) == 30
+
+    def expect(keep: Callable[[dict[str, object]], bool]) -> list[str]:
+        return [str(row["data-vm"]) for row in every if keep(row)]
+
+    def text(row: dict[str, object]) -> str:
+        return str(row["text"]).lower()
+
+    cases: list[tuple[dict[str, str], list[str]]] = [
+        ({"verdict": "unknown"}, expect(lambda row: row["data-verdict"] == "unknown")),
+        ({"verdict": "not-frozen"}, expect(lambda row: row["data-verdict"] == "not-frozen")),
+        ({"namespace": "cirros-test"}, expect(lambda row: row["data-namespace"] == "cirros-test")),
+        ({"namespace": "(no namespace)"}, expect(lambda row: row["data-namespace"] == "(no namespace)")),
+        ({"rule": "VM402"}, expect(lambda row: "VM402" in str(row["data-rules"]).split())),
+        ({"rule": "VM404", "verdict": "frozen"},
+         expect(lambda row: "VM404" in str(row["data-rules"]).split() and row["data-verdict"] == "frozen")),
+        ({"q": "fedora"}, expect(lambda row: "fedora" in text(row))),
+        ({"q": "CIRROS vm402"}, expect(lambda row: "cirros" in text(row) and "vm402" in text(row))),
+        ({"namespace": "(no namespace)", "q": "windows"},
+         expect(lambda row: row["data-namespace"] == "(no namespace)" and "windows" in text(row))),
+        ({"q": "no-such-text-anywhere"}, []),
+    ]
+    for chosen, wanted in cases:
+        seen = _filter(browser, url, **chosen)
+        assert [str(row["data-vm"]) for row in seen.rows] == [str(row["data-vm"]) for row in every], chosen
+        assert seen.visible() == wanted, chosen
+        assert seen.shown == str(len(wanted)), chosen
+        assert 0 < len(wanted) < 30 or chosen == {"q": "no-such-text-anywhere"}, chosen  # each case filters
+        if "q" in chosen:  # the view is in the URL fragment: reopened from it, the page shows the same rows
+            fragment = browser.run("location.hash")
+            browser.open(url + fragment)
+            assert _seen(browser).visible() == wanted, fragment
+
+
+def _click_header(browser: Browser, column: str) -> None:
+    browser.run(f"document.querySelector('th[data-column={column}] button').click()")
+
+
+def test_sorting_orders_the_rows(dashboard: tuple[Browser, str]) -> None:
+    browser, url = dashboard
+    browser.open(url)
+    _click_header(browser, "findings")
+    _click_header(browser, "findings")  # a second click: descending
+    seen = _seen(browser)
+    counts = [int(str(row["key:findings-cell"])) for row in seen.rows]
+    assert counts == sorted(counts, reverse=True) and counts[0] > counts[-1]
+    assert seen.sorted["findings"] == "descending" and seen.sorted["name"] == "none"
+    _click_header(browser, "name")
+    by_name = _seen(browser)
+    names = [str(row["cell:name"]) for row in by_name.rows]
+    assert names == sorted(names, key=str.lower) and by_name.sorted["name"] == "ascending"
+    assert browser.run("location.hash") == "#sort=name"
+    _click_header(browser, "verdict")
+    rank = {"not-frozen": 0, "freeze-fails": 1, "unknown": 2, "frozen": 3, "not-running": 4}
+    ranks = [rank[str(row["data-verdict"])] for row in _seen(browser).rows]
+    assert ranks == sorted(ranks) and ranks[0] < ranks[-1]
+    browser.open(url + "#sort=path:desc&verdict=frozen")  # from the URL, sorting and a filter together
+    seen = _seen(browser)
+    paths = [str(row["key:path"]) for row in seen.rows]
+    assert paths == sorted(paths, key=str.lower, reverse=True)
+    assert seen.visible() == [str(row["data-vm"]) for row in seen.rows if row["data-verdict"] == "frozen"]
+
+
+def test_without_javascript_every_row_shows_and_the_controls_do_not(dashboard: tuple[Browser, str]) -> None:
+    browser, url = dashboard
+    browser.open(url + "#verdict=frozen&sort=name", javascript=False)
+    seen = _seen(browser)
+    assert len(seen.rows) == 30 and len(seen.visible()) == 30
+    assert seen.controls_hidden and seen.shown is None
+    assert all(state == "none" for state in seen.sorted.values())
+    assert seen.counts == {"frozen": 8, "not-frozen": 7, "unknown": 15}
+    namespaces = [str(row["data-namespace"]) for row in seen.rows]  # grouped by namespace, as written
+    assert namespaces == sorted(namespaces, key=lambda ns: (ns == "(no namespace)", ns))
+    browser.open(url)  # and with it, the same page filters
+    assert not _seen(browser).controls_hidden
 
 
 def build_corpus_model() -> list[tuple[str, str, str]]:
@@ -234,8 +476,9 @@ def test_freeze_will_fail_is_a_verdict_of_its_own() -> None:
         in markdown
     assert "| db | VirtualMachine | **freeze will fail** | KubeVirt 1.9.0 injects" in markdown
     page = audit_html.render(report)
-    assert '<span class="freeze-fails" id="count-freeze-fails"><span class="verdict">freeze will fail: 1</span>' in page
-    assert ".freeze-fails .verdict {" in page
+    assert ('<div class="tile freeze-fails" id="count-freeze-fails" data-count="1"><span class="n">1</span>'
+            '<span class="label verdict">freeze will fail</span></div>') in page
+    assert ".freeze-fails td.verdict span" in page and 'data-verdict="freeze-fails" data-count="1"' in page
     assert 'data-verdict="freeze-fails"' in page
 
 

@@ -6,10 +6,11 @@ import json
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
-from conftest import EXAMPLES, REPO, run_cli, tool_missing
+from conftest import EXAMPLES, REPO, cli_env, run_cli, tool_missing
 from ruamel.yaml import YAML
 
 import lint
@@ -518,3 +519,17 @@ def test_kind_list_items_carry_their_own_identity(tmp_path):
         (20, 127, "VM102", "VirtualMachineInstance", "gamma", "team-g"),
     ]
     assert report["summary"]["workloads"] == 2
+
+
+def test_check_help_reads_at_80_columns():
+    """`vmlint check --help` groups its options in panels and fits a terminal of 80 columns."""
+    done = subprocess.run([sys.executable, "-m", "lint", "check", "--help"], cwd=REPO,
+                          env={**cli_env(), "COLUMNS": "80"}, capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert max(len(line) for line in lines) <= 80, [line for line in lines if len(line) > 80]
+    titles = [re.match(r"╭─ (.+?) ─", line).group(1) for line in lines if line.startswith("╭─ ")]
+    assert titles == ["Arguments", "Options", "Output", "Selection", "Target cluster", "Fixing", "Baseline",
+                      "Performance"]
+    for option in ("--format", "--select", "--kubevirt-version", "--fix", "--baseline", "--jobs", "--cache-dir"):
+        assert option in done.stdout

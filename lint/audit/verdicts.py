@@ -17,6 +17,7 @@ not break the freeze: it is listed, not counted against it. Guest agent findings
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -85,6 +86,7 @@ class AuditReport:
     files: int = 0
     target: str = ""  # the KubeVirt version the verdicts assume
     errors: list[str] = field(default_factory=list)
+    base: str = ""  # the audited directory (the HTML shows paths relative to it); "" where there is none
 
     @property
     def findings(self) -> list[Finding]:
@@ -305,4 +307,19 @@ def audit_paths(paths: Sequence[str], namespace: str | None = None, kubevirt: st
     options = RunOptions(root=config.root if config is not None else None, limits=limits_from(get("limits", {}) or {}))
     excludes = tuple(glob_regex(pattern) for pattern in get("exclude", ()) or ())
     inputs = list(discover(list(paths), excludes=excludes, root=config.root if config is not None else None))
-    return build(inputs, rules, settings, options)
+    report = build(inputs, rules, settings, options)
+    report.base = audited_directory(paths)
+    return report
+
+
+def audited_directory(paths: Sequence[str]) -> str:
+    """The directory the paths share: the one directory audited, a file's directory, or their common ancestor."""
+    dirs = [os.path.normpath(path) if os.path.isdir(path) else os.path.dirname(os.path.normpath(path))
+            for path in paths if path != "-"]
+    if not dirs:
+        return ""
+    try:
+        common = os.path.commonpath(dirs)
+    except ValueError:  # absolute and relative paths mixed: no common directory to show them under
+        return ""
+    return "" if common in ("", ".") else common
