@@ -3,6 +3,7 @@ the smallest input of its class, with the exact finding vmlint must give instead
 
 from __future__ import annotations
 
+import mutation
 import pytest
 from helpers import lint_result
 
@@ -95,3 +96,35 @@ def test_an_unused_suppression_under_lf_is_marked_on_its_own_line() -> None:
     assert [(f.code, f.line, f.column, f.end_line, f.end_column, f.message) for f in result.findings] == [
         ("VM090", 1, 6, 1, 36, UNUSED_VM105),
     ]
+
+
+# Fix class 3 (the mutation run on main after the merges, seed 3): a hook key at a place it never reaches the
+# pod (the top level, a sibling of metadata), that VM004's unsafe fix moves into the pod-bound annotations,
+# where the hook becomes live with errors of its own (a freeze without its thaw, a --name that is not the VMI's).
+# A hook that never ran made no VM worse; a live broken one does: such a move is refused (lint.run.fixer).
+MOVED_HOOKS_THAT_WOULD_ADD_ERRORS = [
+    b'apiVersion: apps/\nkind: Deployment\nspec:\n template:\n  metadata:\n   annotations:\n    pre.hook.backup.velero.io/'
+    b'command: \'["fsfreeze","--freeze",""]\'\n---\napiVersion: apps/\nkind: StatefulSet\nspec:\n template:\n  '
+    b'metadata:\n   annotations:\n    : ""\nhook.backup.velero.io/command: \'["virt-freezer","--freeze","","<V>"]\'',
+    b'apiVersion: kubevirt.io/\nkind: VirtualMachineInstance\nmetadata:\n  annotations:\n   kubevirt.io/skip-backup-'
+    b'hooks: "true"\n  name: \n  namespace: prod\n  \n  pre.hook.backup.velero.io/command: \'["/usr/bin/virt-freezer",'
+    b'"--freeze","--name","b","--namespace","prod"]\'',
+    b'apiVersion: kubevirt.io/\nkind: VirtualMachine\nmetadata:\n  name:\n  namespace:\nspec:\n template:\n  metadata:\n'
+    b'   annotations:\n    : \npost.hook.backup.velero.io/command: \'["/usr/bin/virt-freezer","--unfreeze","--name","w",'
+    b'"--namespace","d"]\'',
+    b"apiVersion: kubevirt.io/\nkind: VirtualMachine\nspec:\n template:\n  metadata:\n   annotations:\n        : ''\n"
+    b"        post.hook.backup.velero.io/command: ']'\npre.hook.backup.velero.io/command:",
+    b'apiVersion: apps/\nkind: Deployment\nspec:\n template:\n    metadata:\n     annotations:\n        pre.hook.backup.'
+    b'velero.io/container: \n        pre.hook.backup.velero.io/command: p\n    :\n    s:\n     pre.hook.backup.velero.io/'
+    b'command: \'["virt-freezer","--freeze","",""]\'',
+    b'apiVersion:\nkind: List\nitems:\n  - apiVersion: kubevirt.io/\n    kind: VirtualMachine\n    metadata:\n      name: '
+    b'\n      namespace: \n    spec:\n     template:\n      metadata:\n       annotations:\n        :\n    hookvelero.io/: '
+    b'\'\'\n    post.hook.backup.velero.io/command: \'["/usr/bin/virt-freezer","--unfreeze","--name","w","--namespace",'
+    b'"d"]\'',
+]
+
+
+@pytest.mark.parametrize("data", MOVED_HOOKS_THAT_WOULD_ADD_ERRORS, ids=lambda d: str(len(d)))
+def test_an_unsafe_fix_never_adds_an_error_by_making_a_broken_hook_live(data: bytes) -> None:
+    failures = mutation.lint_batch(mutation.Linter(), [("moved.yaml", data)])
+    assert [(f.kind, f.signature) for f in failures] == []

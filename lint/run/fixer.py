@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from lint.core.findings import Finding
+from lint.core.findings import Finding, Severity
 from lint.core.fixes import Edit, Fix
 from lint.kube.loading import load_file
 from lint.kube.objects import SECRET_INTEREST
@@ -121,17 +121,29 @@ SYNTAX = "VM001"
 # now a string (VM003), hooks moved to where they reach the pod (VM004). What they reveal is seen for the
 # first time, not made worse.
 REVEALING = frozenset({SYNTAX, "VM003", "VM004"})
+# A document that now parses was rejected whole by kubectl before: whatever it reveals, it was broken. A value or
+# a hook made live is different: it changes what runs, and a hook that becomes live with an error of its own (a
+# freeze without its thaw) makes the VM worse than a hook that never ran. Those fixes may reveal warnings and
+# notes, not errors.
+_REVEALS_ERRORS = frozenset({SYNTAX})
 
 
 def _better(before: Sequence[Finding], after: Sequence[Finding], fixed: set[str]) -> bool:
     """Every code fixed is reported less often, nothing newly fails to parse, and no other rule gains a
-    finding, unless the fix made a document parse or a value a string."""
+    finding, unless the fix made a document parse (anything may show) or a value a string or a hook live
+    (no error may be added)."""
     old, new = Counter(f.code for f in before), Counter(f.code for f in after)
     if new[SYNTAX] > old[SYNTAX] or any(new[code] >= old[code] for code in fixed):
         return False
-    if fixed & REVEALING:
+    if fixed & _REVEALS_ERRORS:
         return True
+    if fixed & REVEALING:
+        return _errors(after) <= _errors(before)
     return all(new[code] <= old[code] for code in new)
+
+
+def _errors(findings: Sequence[Finding]) -> int:
+    return sum(1 for finding in findings if finding.severity == Severity.ERROR)
 
 
 def encode(text: str, like: SourceText) -> bytes:
