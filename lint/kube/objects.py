@@ -43,10 +43,6 @@ class KindSpec:
         """A KubeVirt kind or a virt-launcher pod: KubeVirt injects or has injected its hooks."""
         return self.pod_template is None
 
-    @property
-    def pod_annotations_path(self) -> str:
-        return ".".join(self.pod_metadata + ("annotations",))
-
 
 _VM_SPEC = ("spec", "template", "metadata")
 

@@ -19,7 +19,7 @@ from lint.kube.loading import in_helm_chart_templates
 from lint.run.config import CONFIG_NAMES, Config, ConfigError, find_config, glob_regex, load_config
 from lint.run.discovery import JSON_SUFFIX, YAML_SUFFIXES, InputFile, excluded, holds_kubernetes_json
 from lint.run.engine import SelectionError, run
-from lint.run.fixer import SYNTAX, apply, plan
+from lint.run.fixer import SYNTAX, plan
 from lint.run.runner import Request, Setup, setup
 from lint.run.suppressions import DIRECTIVE_COMMENT
 from lint.text.source import SourceText
@@ -194,8 +194,3 @@ class Linter:
         catalogue = self.catalogue_for(document.path)
         rule = catalogue.get(code)
         return [rule] if rule is not None else [r for r in catalogue if r.code.startswith(code)]
-
-
-def apply_fix(text: str, bom: int, fix: Fix) -> str:
-    """`text` with a fix's edits (offsets into vmlint's text, after any byte-order mark) applied."""
-    return text[:bom] + apply(text[bom:], [fix])

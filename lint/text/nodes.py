@@ -218,12 +218,6 @@ class LimitProblem:
     column: int
 
 
-
-def source_slice(source: SourceText, node: Node) -> str:
-    """The exact text of a node in the file."""
-    return source.text[node.span.start : node.span.end]
-
-
 _SIMPLE_ESCAPES = {"x": 2, "u": 4, "U": 8}
 
 

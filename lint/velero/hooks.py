@@ -40,10 +40,6 @@ def is_hook_like_key(key: str) -> bool:
     return bool(slash) and prefix.lower().endswith("velero.io") and "hook" in prefix.lower()
 
 
-def is_hook_key(key: str) -> bool:
-    return key in VALID_KEYS
-
-
 def suggest_key(key: str) -> str | None:
     """The valid key the author most likely meant, or None if nothing is close.
 

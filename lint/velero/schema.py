@@ -62,11 +62,6 @@ class Judgement:
     errors: list[Problem] = dataclass_field(default_factory=list)  # what validation rejects: the object is refused
     schemas: dict[JSONPath, dict[str, Any]] = dataclass_field(default_factory=dict)  # each kept node's schema
 
-    @property
-    def rejected(self) -> bool:
-        """Refused by the API server whatever the client: a validation error."""
-        return bool(self.errors)
-
 
 @dataclass(frozen=True)
 class HookSchema:
