@@ -14,7 +14,7 @@ from lint.core.catalogue import builtin_catalogue
 from lint.kube.loading import load_file
 from lint.kube.objects import objects_in
 from lint.run.engine import RunOptions, bind, interest_of, select_rules
-from lint.text.compose import c_parser_available, load_documents
+from lint.text.compose import alias_hint, c_parser_available, document_markers, later_directive, load_documents
 from lint.text.interest import Interest
 from lint.text.nodes import Scalar, Sequence, value_span
 from lint.text.scalars import scalar_type
@@ -209,3 +209,42 @@ def test_aliases_in_a_document_no_rule_reads_are_still_resolved() -> None:
     config = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\ndata:\n"
     assert where(lint_text(config + "  a: *nowhere\n")) == [("VM001", 6, 6)]
     assert lint_text(config + "  a: &x 1\n  b: *x\n  a: 2\n") == []  # resolves; VM002 reads no ConfigMap
+
+
+_ALIAS_HINT_AS_ONE_EXPRESSION = re.compile(r"(?:^|[\s\[{,])[*&][^\s,\[\]{}]", re.MULTILINE)
+_HINT_ALPHABET = "*&[]{},%ab:-\n\r\t \x1c\x85\xa0\u2028\u3000"
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.text(alphabet=_HINT_ALPHABET, max_size=12))
+def test_alias_hint_answers_as_the_one_regular_expression_did(text: str) -> None:
+    """The two-step search (find `*`/`&`, look one back) must match the single expression it replaced, Unicode
+    whitespace and line starts included; that expression tried every position of multi-megabyte files."""
+    assert alias_hint(text) is (_ALIAS_HINT_AS_ONE_EXPRESSION.search(text) is not None)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("a: *x", True), ("*x", True), ("a: [*x]", True), ("{a: &x 1}", True), ("- b,*c", True),
+    ("a: b*c", False), ("a: * b", False), ("a: *", False), ("cron: '*/5'", False), ("a: &", False),
+    ("a:\u3000*x", True), ("x\n&y 1", True),
+])
+def test_alias_hint_examples(text: str, expected: bool) -> None:
+    assert alias_hint(text) is expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("%YAML 1.2\n---\na: 1\n", False), ("a: 1\n%YAML 1.2\n", True), ("a: '50%'\n", False), ("a: 1\r%TAG", True),
+    ("a: 1\u2028%x", True), ("", False),
+])
+def test_later_directive(text: str, expected: bool) -> None:
+    assert later_directive(text) is expected
+
+
+_MARKER_AS_ONE_EXPRESSION = re.compile(r"(?m)^(?:---|\.\.\.)(?=[ \t\r\n\x85\u2028\u2029]|$)")
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.text(alphabet="-.\n\r a\x85\u2028", max_size=14))
+def test_document_markers_are_found_where_the_line_start_expression_found_them(text: str) -> None:
+    expected = [(m.start(), m.group()) for m in _MARKER_AS_ONE_EXPRESSION.finditer(text)]
+    assert list(document_markers(text)) == expected

@@ -11,7 +11,7 @@ is the fallback and is also used to word syntax errors, so messages do not depen
 
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from ruamel.yaml.composer import ComposerError
@@ -97,7 +97,19 @@ def c_parser_available() -> bool:
 _PREAMBLE = re.compile(r"\s*(?:[%#].*)?")
 
 
-_MARKER = re.compile(r"(?m)^(?:---|\.\.\.)(?=[ \t\r\n\x85\u2028\u2029]|$)")
+_MARKER = re.compile(r"(?:---|\.\.\.)(?=[ \t\r\n\x85\u2028\u2029]|$)")
+# The same after a line feed: a literal first character lets the search skip ahead, where `(?m)^` made it try
+# every position of the text.
+_MARKER_AFTER_LF = re.compile(r"\n(?:---|\.\.\.)(?=[ \t\r\n\x85\u2028\u2029]|$)")
+
+
+def document_markers(text: str) -> Iterator[tuple[int, str]]:
+    """Offset and text of each `---` or `...` that starts the text or follows a line feed."""
+    first = _MARKER.match(text)
+    if first:
+        yield 0, first.group()
+    for match in _MARKER_AFTER_LF.finditer(text):
+        yield match.start() + 1, match.group()[1:]
 
 
 def split_documents(source: SourceText) -> list[tuple[int, int]]:
@@ -109,11 +121,10 @@ def split_documents(source: SourceText) -> list[tuple[int, int]]:
     """
     text = source.text
     cuts = [0]
-    for match in _MARKER.finditer(text):
-        start = match.start()
+    for start, marker in document_markers(text):
         if not source.is_line_start(start):
             continue  # a marker after a line break YAML counts but the regular expression does not
-        if match.group() == "---":
+        if marker == "---":
             cuts.append(start)
         else:
             following = source.position(start).line + 1
@@ -174,12 +185,39 @@ _DIRECTIVE_NAME = re.compile(r"%[0-9A-Za-z_-]*")
 
 # An anchor or alias may stand in the text: events alone (raw parsing) do not show an undefined or recursive
 # alias, or an alias bomb, so such a document is built even when no rule reads it. Stray `*` in plain text
-# (a cron schedule, a glob) costs a build, nothing more.
-_ALIAS_HINT = re.compile(r"(?:^|[\s\[{,])[*&][^\s,\[\]{}]", re.MULTILINE)
+# (a cron schedule, a glob) costs a build, nothing more. The hint is a `*` or `&` that starts the text or follows
+# whitespace, `[`, `{` or `,`, and is followed by a character that may begin an anchor name.
+_ALIAS_START = re.compile(r"[*&][^\s,\[\]{}]")
+_ALIAS_AFTER = frozenset("[{,")
+
+
+def alias_hint(text: str) -> bool:
+    """Whether an anchor or alias may stand in `text`.
+
+    A regular expression that also matched the character before the `*` or `&` tried every position of the
+    text (a tenth of a cold run went to it on multi-megabyte files); finding the `*` and `&` first and then
+    looking one character back answers the same.
+    """
+    if "*" not in text and "&" not in text:
+        return False
+    for match in _ALIAS_START.finditer(text):
+        at = match.start()
+        if at == 0:
+            return True
+        before = text[at - 1]
+        if before in _ALIAS_AFTER or before.isspace():
+            return True
+    return False
+
 
 # libyaml accepts a directive after a document no `...` ended when a `---` follows it; kubectl, which parses each
 # `---` chunk on its own, does not: a file with a directive past its first line is checked chunk by chunk.
 _LATER_DIRECTIVE = re.compile("[\r\n\x85\u2028\u2029]%")
+
+
+def later_directive(text: str) -> bool:
+    """Whether a `%` starts any line but the first (a directive there is read differently by libyaml and kubectl)."""
+    return "%" in text and _LATER_DIRECTIVE.search(text) is not None
 
 Relevance = Callable[[str, list[tuple[int, int]]], list[bool]]  # (text, chunks) -> build each chunk?
 
@@ -195,7 +233,7 @@ def load_documents(
     use_c = use_c and _CParser is not None
     chunks = split_documents(source)
     wanted = relevant(source.text, chunks) if relevant is not None and use_c else [True] * len(chunks)
-    if not any(wanted) and chunks and not _ALIAS_HINT.search(source.text) and not _LATER_DIRECTIVE.search(source.text):
+    if not any(wanted) and chunks and not alias_hint(source.text) and not later_directive(source.text):
         try:
             _CComposer(source.text).raw_parse()
             return []  # nothing anyone lints, and all of it parses
@@ -207,7 +245,7 @@ def load_documents(
         if not want:
             try:
                 _CComposer(chunk).raw_parse()
-                if not _ALIAS_HINT.search(chunk):
+                if not alias_hint(chunk):
                     continue
             except YAMLError:
                 pass  # build it below, so that the error is worded and placed like any other
