@@ -8,6 +8,10 @@ from pathlib import Path
 
 import pytest
 from conftest import run_cli
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from lint.kube.redaction import MIN_QUOTED, Scrubber, placeholder
 
 MARKER = "PLANTED-MARKER-7f3a-do-not-print"
 USER_DATA = f"""#cloud-config
@@ -169,3 +173,31 @@ def test_a_diff_shows_no_secret_value(tmp_path: Path) -> None:
     assert " stringData: {password: <Secret data, 20 bytes>}\n" in done.stdout
     assert "-        pre.hook.backup.velero.io/on-error: fail\n+        pre.hook.backup.velero.io/on-error: Fail\n" in done.stdout
     assert (tmp_path / "vm.yaml").read_text(encoding="utf-8") == manifest  # --diff writes nothing
+
+
+def _scrub_value_by_value(text: str | None, values: list[str]) -> str | None:
+    """The plain definition the Scrubber must answer exactly: each long-enough value, in order, replaced."""
+    if not text:
+        return text
+    for value in values:
+        if len(value) >= MIN_QUOTED and value in text:
+            text = text.replace(value, placeholder(len(value.encode("utf-8"))))
+    return text
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.lists(st.text(alphabet="ab<S ecrtd,0-9ytes>é", min_size=0, max_size=12), max_size=8),
+       st.text(alphabet="ab<S ecrtd,0-9ytes>é", max_size=40))
+def test_the_scrubber_replaces_exactly_what_value_by_value_replacement_does(values: list[str], text: str) -> None:
+    """Including values that only appear once an earlier one is replaced (the placeholder's own words), repeated
+    values, and values that overlap."""
+    values = values + [value[1:] + value[:1] for value in values]
+    assert Scrubber(values)(text) == _scrub_value_by_value(text, values)
+
+
+def test_the_scrubber_leaves_text_without_values_and_empty_text_alone() -> None:
+    scrub = Scrubber(["#cloud-config\npackages: [qemu-guest-agent]\n", "short"])
+    assert scrub("no secret here: #cloud-config only") == "no secret here: #cloud-config only"
+    assert scrub("x #cloud-config\npackages: [qemu-guest-agent]\n y") == "x <Secret data, 43 bytes> y"
+    assert scrub("") == "" and scrub(None) is None
+    assert Scrubber([])("anything") == "anything"

@@ -30,7 +30,6 @@ from lint.core.catalogue import Rule
 from lint.core.findings import Finding, RunResult, Severity
 from lint.kube.loading import load_file
 from lint.kube.objects import Workload
-from lint.kube.redaction import scrub
 from lint.kubevirt.injection import SKIP_HOOKS_KEY, hook_state
 from lint.kubevirt.live import PAUSED_EXITS_ZERO, is_vmi, settings_from_export, stopped_without_vmi, vmi_for
 from lint.run.discovery import InputFile
@@ -178,9 +177,9 @@ def build(inputs: Sequence[InputFile], rules: Sequence[Rule], settings: Settings
     for rest in by_path.values():
         report.other.extend(rest)
     report.vms = _fold_exported(report.vms, launched, report.other)
-    values = [value for secret in index.secrets.values() for value in secret.values.values()]
-    if values:  # a reason quoting a whole Secret value (decoded cloud-init) must not print it
-        report.vms = [replace(vm, reason=scrub(vm.reason, values) or "") for vm in report.vms]
+    if index.secrets:  # a reason quoting a whole Secret value (decoded cloud-init) must not print it
+        scrub = index.scrubber()
+        report.vms = [replace(vm, reason=scrub(vm.reason) or "") for vm in report.vms]
     return report
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from lint.kube.kustomize import KustomizeIndex
 from lint.kube.objects import KubeObject, Workload
+from lint.kube.redaction import Scrubber
 from lint.kubevirt.injection import hook_state
 from lint.kubevirt.live import LiveIndex
 from lint.target.settings import Settings
@@ -81,6 +82,7 @@ class RunIndex:
     images: dict[tuple[str | None, str], dict[str, str]] = field(default_factory=dict)  # Harvester images
     live: LiveIndex = field(default_factory=LiveIndex)  # exported VMIs and launcher pods (lint.kubevirt.live)
     configmaps: dict[tuple[str | None, str], ConfigMapData] = field(default_factory=dict)  # answer files
+    _scrubber: Scrubber | None = field(default=None, repr=False, compare=False)
 
     def add_workload(self, workload: Workload, settings: Settings) -> None:
         labels = {}
@@ -107,6 +109,13 @@ class RunIndex:
 
     def add_secret_data(self, secret: SecretData) -> None:
         self.secrets[(secret.namespace, secret.name)] = secret
+        self._scrubber = None
+
+    def scrubber(self) -> Scrubber:
+        """What replaces the run's Secret values in a message (lint.kube.redaction.Scrubber), made once."""
+        if self._scrubber is None:
+            self._scrubber = Scrubber(value for secret in self.secrets.values() for value in secret.values.values())
+        return self._scrubber
 
     def secret(self, namespace: str | None, name: str) -> SecretData | None:
         return self.secrets.get((namespace, name))

@@ -15,7 +15,7 @@ from lint.core.catalogue import Catalogue, Rule, builtin_catalogue
 from lint.core.findings import INTERNAL_ERROR, Finding, Hit, Related, RunResult, Severity
 from lint.kube.loading import LoadedFile, load_file
 from lint.kube.objects import ANSWER_FILE_INTEREST, SECRET_INTEREST, WORKLOAD_INTEREST, KubeObject, Workload
-from lint.kube.redaction import overlaps, placeholder, redact_text, scrub, secret_ranges, unbuilt_secret
+from lint.kube.redaction import overlaps, placeholder, redact_text, secret_ranges, unbuilt_secret
 from lint.kubevirt.index import (
     ANSWER_HINT,
     CONFIGMAP_HINT,
@@ -536,8 +536,11 @@ def _lint(
                 obj = target.obj if isinstance(target, Workload) else target if isinstance(target, KubeObject) else None
                 findings.extend(_finding(loaded, item.rule, hit, obj, secrets) for hit in hits)
     if findings and index is not None and index.secrets:
-        values = [value for secret in index.secrets.values() for value in secret.values.values()]
-        findings = [replace(f, message=scrub(f.message, values) or "", hint=scrub(f.hint, values)) for f in findings]
+        scrub = index.scrubber()
+        for number, finding in enumerate(findings):
+            message, hint = scrub(finding.message) or "", scrub(finding.hint)
+            if message != finding.message or hint != finding.hint:
+                findings[number] = replace(finding, message=message, hint=hint)
     return findings
 
 
