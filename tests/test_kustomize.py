@@ -8,10 +8,13 @@ whose metadata.namespace (prod) the overlay overrides, so its `--namespace prod`
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 from conftest import REPO, run_cli
 from helpers import lint_text, where
+
+from lint.kube.kustomize import KustomizeIndex
 
 DATA = REPO / "tests" / "data" / "kustomize"
 BASE_VM = "tests/data/kustomize/base/vm.yaml"
@@ -116,3 +119,26 @@ def test_a_stream_with_kyaml_path_annotations_is_a_tree() -> None:
     # the base alone, with its own namespace: VM203 compares against it
     own = base.replace("resources:", "namespace: other\nresources:")
     assert [f.code for f in lint_text(own + vm, select=("VM2",))] == ["VM203", "VM203"]
+
+
+def test_resources_are_directories_exactly_where_the_file_system_says_so(tmp_path: Path) -> None:
+    """Plain names are looked up in one listing of the kustomization's directory, other resources one by one:
+    a symbolic link to a directory, a directory named like a file and a nested path are directories; a file, a
+    link to a file and a missing name are files."""
+    base = tmp_path / "base"
+    for directory in ("sub", "dir.yaml", "nested/deeper", "real"):
+        (base / directory).mkdir(parents=True)
+    (base / "vm.yaml").write_text("a: 1\n")
+    (base / "linked").symlink_to(base / "real")
+    (base / "file-link.yaml").symlink_to(base / "vm.yaml")
+    names = ["sub", "dir.yaml", "nested/deeper", "linked", "vm.yaml", "file-link.yaml", "missing", "../base/sub"]
+    text = "namespace: x\nresources:\n" + "".join(f"  - {name}\n" for name in names)
+    (base / "kustomization.yaml").write_text(text)
+    index = KustomizeIndex()
+    path = base / "kustomization.yaml"
+    index.add_input("base/kustomization.yaml", path, path.read_bytes(), real=path.as_posix())
+    found = index.kustomizations[path.as_posix()]
+    key = base.as_posix()
+    assert set(found.directories) == {f"{key}/{name}" for name in ("sub", "dir.yaml", "nested/deeper", "linked")}
+    assert found.files == {f"{key}/{name}" for name in ("vm.yaml", "file-link.yaml", "missing")}
+    assert all(os.path.isdir(target) for target in found.directories)

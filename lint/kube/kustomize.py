@@ -49,8 +49,14 @@ class KustomizeIndex:
     _looked: set[str] = field(default_factory=set)  # directories already searched on disk
     _cwd: str | None = None  # the resolved working directory, for naming kustomizations found on disk
     _maps: tuple[int, dict[str, list[Kustomization]], dict[str, list[Kustomization]]] | None = None
+    _subdirectories: dict[str, frozenset[str] | None] = field(default_factory=dict, repr=False, compare=False)
     # remembers a file's parsed fields across runs (lint.run.cache.Facts.recall): (kind, bytes, compute) -> value
     memo: Callable[[str, bytes, Callable[[], Any]], Any] | None = field(default=None, repr=False, compare=False)
+
+    def finish_reading(self) -> None:
+        """Drop what only reading needs (the memo, the directory listings): the index goes to worker processes."""
+        self.memo = None
+        self._subdirectories.clear()
 
     def fingerprint(self) -> list[tuple[str, str, str | None, list[str], list[str]]]:
         """What findings can depend on, in a stable order: every kustomization with its namespace and what
@@ -109,13 +115,28 @@ class KustomizeIndex:
         files, directories = [], []
         for resource in resources:
             target = posixpath.normpath(posixpath.join(base, resource))
-            if os.path.isdir(target):
+            if self._is_directory(base, resource, target):
                 directories.append(target)
             else:
                 files.append(target)
         self.kustomizations[key] = Kustomization(key, display, namespace, frozenset(files), tuple(directories))
         for directory in directories:
             self._directory(directory, limits)
+
+    def _is_directory(self, base: str, resource: str, target: str) -> bool:
+        """`os.path.isdir(target)`, answered from one listing of `base` when the resource is a plain name in it:
+        a kustomization lists dozens of files, and a stat call for each was most of the time spent reading
+        kustomizations. Symbolic links are followed, as isdir follows them."""
+        if "/" in resource or resource in ("", ".", ".."):
+            return os.path.isdir(target)
+        if base not in self._subdirectories:
+            try:
+                with os.scandir(base) as entries:
+                    self._subdirectories[base] = frozenset(entry.name for entry in entries if entry.is_dir())
+            except OSError:
+                self._subdirectories[base] = None  # not listable: ask about each target
+        names = self._subdirectories[base]
+        return os.path.isdir(target) if names is None else resource in names
 
     def _add_stream(self, display: str, data: bytes, limits: Limits) -> None:
         """A stream whose documents carry kyaml's path annotation: each Kustomization in it is a file."""

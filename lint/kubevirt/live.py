@@ -43,10 +43,15 @@ NOT_COPIED = ("kubectl.kubernetes.io", "kubevirt.io/storage-observed-api-version
               "kubevirt.io/latest-observed-api-version")
 PAUSED_EXITS_ZERO = Version(1, 6, 0)  # virt-freezer: "VM domain not running, no need to freeze/unfreeze", exit 0
 
-# A file may hold exported state when it names a VMI (or a launcher) and a phase: a raw-bytes test, so that the
-# pre-pass parses no manifest of a repository that holds no export.
-LIVE_HINT = re.compile(rb"VirtualMachineInstance|virt-launcher")
-PHASE_HINT = re.compile(rb"\bphase\b")
+_PHASE_WORD = re.compile(rb"\bphase\b")
+
+
+def may_hold_live_state(data: bytes) -> bool:
+    """Whether a file may hold exported state: it names a VMI (or a launcher) and a phase. A raw-bytes test, so
+    that the pre-pass parses no manifest of a repository that holds no export; substring tests first, since the
+    one regular expression it replaced tried every position of every file."""
+    return ((b"VirtualMachineInstance" in data or b"virt-launcher" in data) and b"phase" in data
+            and _PHASE_WORD.search(data) is not None)
 LIVE_INTEREST = Interest(frozenset({("VirtualMachineInstance",), ("virt-launcher", DOMAIN_ANNOTATION)}))
 
 # virt-launcher:v1.7.2, SUSE builds virt-launcher:1.3.1-150600.5.9.1, with an optional registry and digest

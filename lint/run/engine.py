@@ -33,11 +33,10 @@ from lint.kubevirt.index import (
     secret_data,
 )
 from lint.kubevirt.live import (
-    LIVE_HINT,
     LIVE_INTEREST,
-    PHASE_HINT,
     add_facts,
     facts_of,
+    may_hold_live_state,
     settings_from_export,
     valid_facts,
 )
@@ -404,9 +403,9 @@ def secrets_index(
         if ((b"Secret" in data and SECRET_HINT.search(data)) or IMAGE_KIND.encode() in data
                 or (ANSWER_HINT in data and CONFIGMAP_HINT.search(data))) and not item.helm_template:
             secret_files.append((item, content))
-        if LIVE_HINT.search(data) and PHASE_HINT.search(data) and not item.helm_template:
+        if may_hold_live_state(data) and not item.helm_template:
             live_files.append((item, content))  # exported VMIs and launcher pods, which other files' rules read
-    index.kustomize.memo = None  # the index goes to worker processes; the memo stays here
+    index.kustomize.finish_reading()
     # a file that holds both (an export) is parsed once for both
     wanted: dict[str, _Prepass] = {}
     for kind, files, valid in ((_INDEXED, secret_files, _are_records), (_LIVE, live_files, valid_facts)):
