@@ -386,3 +386,36 @@ def test_get_init_container_from_annotations_entries(line, name, annotations, ar
     has_image = bool(annotations.get(IMAGE))  # getInitContainerFromAnnotation: an empty image is no init container
     assert (parse_command(annotations[INIT]).argv if has_image else None) == argv
     assert findings(annotations, ("app",)) == expected_findings
+
+
+# --- the other rules that read "the pre hook" read the one Velero runs ----------------------------------------------
+
+
+def test_an_empty_pre_command_does_not_shadow_the_legacy_keys() -> None:
+    """VM112 used to call the bare keys ignored beside any `pre.` command, an empty one included."""
+    text = skipped_vm(f"{PRE}/command: ''", f"{LEGACY}/container: compute", f"{LEGACY}/command: {FREEZE}",
+                      f"{POST}/container: compute", f"{POST}/command: {THAW}")
+    assert where(lint_text(text, ("VM112",))) == []
+    assert where(lint_text(text, ("VM303",))) == []  # the legacy freeze replaces KubeVirt's
+
+
+def test_an_empty_pre_command_does_not_replace_kubevirts_freeze() -> None:
+    """VM303: an empty `pre.` command is no hook, so skipping KubeVirt's leaves nothing that freezes."""
+    assert where(lint_text(skipped_vm(f"{PRE}/command: ''"), ("VM303",))) == [("VM303", 7, 36)]
+
+
+def test_a_live_legacy_freeze_is_timed_by_the_legacy_timeout() -> None:
+    """VM304: Velero times the legacy pre hook with hook.backup.velero.io/timeout, never with the pre. one."""
+    lines = [f"{LEGACY}/container: compute", f"{LEGACY}/command: {FREEZE}", f"{PRE}/timeout: 90s",
+             f"{POST}/container: compute", f"{POST}/command: {THAW}"]
+    found = lint_text(skipped_vm(*lines), ("VM304",), kubevirt="1.8.0")
+    assert where(found) == [("VM304", 13, 9)]  # at the legacy command: its own timeout is Velero's 30s default
+    assert lint_text(skipped_vm(*lines, f"{LEGACY}/timeout: 90s"), ("VM304",), kubevirt="1.8.0") == []
+
+
+def test_a_dead_legacy_freeze_is_no_freeze() -> None:
+    """VM108: beside a `pre.` command that does not freeze, a legacy freeze never runs, so nothing needs a thaw."""
+    text = skipped_vm(f"{PRE}/command: '[\"/bin/true\"]'", f"{LEGACY}/command: {FREEZE}")
+    assert where(lint_text(text, ("VM108",))) == []
+    live = skipped_vm(f"{PRE}/command: ''", f"{LEGACY}/command: {FREEZE}")
+    assert where(lint_text(live, ("VM108",))) == [("VM108", 13, 9)]
