@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 
 from lint.checks import CheckContext
-from lint.checks.commands import hook_commands
+from lint.checks.commands import pre_hook
 from lint.core.catalogue import builtin_catalogue
 from lint.core.findings import Hit
 from lint.guest.declared import OPT_IN_ANNOTATION
@@ -39,11 +39,9 @@ def freeze_source(workload: Workload, ctx: CheckContext) -> str | None:
     state = hook_state(workload, ctx.settings)
     if state.injected:
         return f"{state.kubevirt} injects its virt-freezer hooks"
-    for hook in hook_commands(workload, ctx):
-        if hook.pod_bound and hook.phase == "pre" and any(
-            call.args.freeze for call in freezer_calls(hook.value.value, hook.parsed)
-        ):
-            return f"{hook.key.value} runs virt-freezer --freeze"
+    hook = pre_hook(workload, ctx)  # the one Velero runs: a bare legacy command only without a pre. one
+    if hook is not None and any(call.args.freeze for call in freezer_calls(hook.value.value, hook.parsed)):
+        return f"{hook.key.value} runs virt-freezer --freeze"
     return None
 
 

@@ -14,8 +14,12 @@ from lint.golang.json import decode_string_slice
 from lint.kube.objects import AnnotationMap, Workload
 from lint.kubevirt.injection import hook_state
 from lint.text.nodes import Scalar, Span, value_span
+from lint.text.scalars import node_type
 from lint.velero.command import arguments
 from lint.velero.hooks import COMMAND_KEYS, ParsedCommand, parse_command
+
+BACKUP_PRE_PREFIX = "pre.hook.backup.velero.io"
+BACKUP_LEGACY_PREFIX = "hook.backup.velero.io"
 
 _SMART_QUOTES = "\u201c\u201d\u2018\u2019\u201e\u201f\u00ab\u00bb"
 _SMART_DOUBLE = "\u201c\u201d\u201e\u201f"
@@ -54,6 +58,43 @@ def _hook_commands(workload: Workload, ctx: CheckContext) -> Iterator[HookComman
             if key.value in COMMAND_KEYS and isinstance(value, Scalar) and value.tag.endswith(("str", "plain")):
                 note = state.overwritten_note(key.value) if pod_bound else ""
                 yield HookCommand(amap, key, value, parse_command(value.value), note, pod_bound)
+
+
+def command_set(workload: Workload, prefix: str) -> bool:
+    """Whether the pod-bound `<prefix>/command` is what getHookAnnotation finds non-empty: a missing key, an
+    empty string and a null (which the API server stores as "") all read as "" (non-strings are VM003's and
+    count as set)."""
+    entry = workload.pod_annotation(f"{prefix}/command")
+    if entry is None:
+        return False
+    value = entry[1]
+    if isinstance(value, Scalar) and node_type(value) in ("str", "null"):
+        return value.value != "" and node_type(value) == "str"
+    return True
+
+
+def pre_hook_prefix(workload: Workload, ctx: CheckContext, today: bool = True) -> str:
+    """The prefix of the keys Velero reads the pre hook from.
+
+    HandleHooks (velero internal/hook/item_hook_handler.go) calls getPodExecHookFromAnnotations with phase `pre`
+    and, only when that returns nil because `pre.hook.backup.velero.io/command` reads "", again with no phase:
+    then container, command, on-error and timeout all come from the bare `hook.backup.velero.io/` keys, as a
+    set (the two sets never mix). With `today`, KubeVirt's own `pre.` command, where it injects one, counts;
+    without, the user's keys are read as they become live once `kubevirt.io/skip-backup-hooks` is true.
+    """
+    if today and hook_state(workload, ctx.settings).injected:
+        return BACKUP_PRE_PREFIX
+    if not command_set(workload, BACKUP_PRE_PREFIX) and command_set(workload, BACKUP_LEGACY_PREFIX):
+        return BACKUP_LEGACY_PREFIX
+    return BACKUP_PRE_PREFIX
+
+
+def pre_hook(workload: Workload, ctx: CheckContext, today: bool = True) -> HookCommand | None:
+    """The user's pod-bound command of the pre hook Velero runs (see pre_hook_prefix), None when it is empty or
+    missing; with `today` and KubeVirt injecting, the user's `pre.` command it overwrites (its note says so)."""
+    key = f"{pre_hook_prefix(workload, ctx, today)}/command"
+    return next((hook for hook in hook_commands(workload, ctx)
+                 if hook.pod_bound and hook.key.value == key and hook.parsed.form != "empty"), None)
 
 
 def span_in_value(ctx: CheckContext, value: Scalar, start: int, end: int | None = None) -> Span:

@@ -12,7 +12,7 @@ import posixpath
 from collections.abc import Iterator
 
 from lint.checks import CheckContext
-from lint.checks.commands import HookCommand, hook_commands, span_in_value
+from lint.checks.commands import HookCommand, hook_commands, pre_hook_prefix, span_in_value
 from lint.core.findings import Hit, Severity
 from lint.core.fixes import Edit, Fix, fix_of, replace_in_value
 from lint.golang.pflag import last_use
@@ -27,13 +27,18 @@ COMPUTE = "compute"
 
 
 def hook_container(workload: Workload, ctx: CheckContext) -> Iterator[Hit]:
-    """virt-freezer and the launcher's command socket are in `compute`; other containers fail the hook."""
+    """virt-freezer and the launcher's command socket are in `compute`; other containers fail the hook.
+
+    The pre hook's container is read from the keys Velero reads the pre hook from: the bare legacy
+    `hook.backup.velero.io/container` where the bare command is the pre hook (pre_hook_prefix), and then a
+    `pre.hook.backup.velero.io/container` beside it is not read at all."""
     if workload.pod_annotations is None:
         return
     state = hook_state(workload, ctx.settings)
-    commands = {hook.phase: hook for hook in hook_commands(workload, ctx) if hook.pod_bound and hook.phase != "restore"}
-    for phase in ("pre", "post"):
-        key = f"{phase}.hook.backup.velero.io/container"
+    hooks = [hook for hook in hook_commands(workload, ctx) if hook.pod_bound and hook.phase != "restore"]
+    for prefix in (pre_hook_prefix(workload, ctx), "post.hook.backup.velero.io"):
+        phase = "post" if prefix.startswith("post.") else "pre"
+        key = f"{prefix}/container"
         entry = workload.pod_annotation(key)
         # non-strings are VM003's (the API server rejects them, or a null becomes "")
         text = entry[1].value if entry is not None and isinstance(entry[1], Scalar) else None
@@ -44,7 +49,7 @@ def hook_container(workload: Workload, ctx: CheckContext) -> Iterator[Hit]:
             # container (velero-kubevirt-facts Q3.1)
             if state.overwritten(key):
                 continue  # KubeVirt writes `compute` here today; VM301 says so
-            hook = commands.get(phase)
+            hook = next((h for h in hooks if h.key.value == f"{prefix}/command"), None)
             if entry is not None:
                 yield Hit(
                     entry[1].span if entry[1].span.end > entry[1].span.start else entry[0].span,
@@ -54,7 +59,7 @@ def hook_container(workload: Workload, ctx: CheckContext) -> Iterator[Hit]:
                     hint=f"set {key}: {COMPUTE}",
                     severity=Severity.INFO,
                 )
-            elif hook is not None and hook.key.value.startswith(phase):
+            elif hook is not None:
                 yield Hit(
                     hook.key.span,
                     f"{phase} hook has no {key}: Velero runs it in the pod's first container, which is `compute` "
@@ -82,9 +87,10 @@ def unpaired_freeze(workload: Workload, ctx: CheckContext) -> Iterator[Hit]:
     if not workload.spec.kubevirt:
         yield from _unpaired_fsfreeze(workload, ctx)
     hooks = [hook for hook in hook_commands(workload, ctx) if hook.pod_bound and hook.phase != "restore"]
-    pre = next((h for h in hooks if h.key.value.startswith("pre.")), None) or next(
-        (h for h in hooks if h.phase == "pre"), None
-    )
+    # the user's pre hook as Velero reads it once nothing overwrites it: the bare legacy command only without a
+    # non-empty pre. one
+    pre_key = f"{pre_hook_prefix(workload, ctx, today=False)}/command"
+    pre = next((h for h in hooks if h.key.value == pre_key), None)
     post = next((h for h in hooks if h.phase == "post"), None)
     freezes = pre is not None and any(call.args.freeze for call in _freeze_calls(pre))
     thaws = post is not None and any(call.args.unfreeze and not call.args.freeze for call in _freeze_calls(post))
@@ -126,7 +132,7 @@ def _partner(ctx: CheckContext, workload: Workload, hook: HookCommand, phase: st
     ending = source.text[start + len(line) : start + len(line) + 2]
     newline = "\r\n" if ending.startswith("\r\n") else "\n"
     lines = [f"{indent}{phase}.hook.backup.velero.io/command: {raw.replace(token, f'{chr(34)}{other}{chr(34)}')}"]
-    container = workload.pod_annotation(f"{hook.phase}.hook.backup.velero.io/container")
+    container = workload.pod_annotation(f"{hook.key.value.rpartition('/')[0]}/container")  # the legacy keys' own
     if container is not None and isinstance(container[1], Scalar):
         lines.append(f"{indent}{phase}.hook.backup.velero.io/container: {container[1].value}")
     at = start + len(line)

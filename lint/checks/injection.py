@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from lint.checks import CheckContext
-from lint.checks.commands import hook_commands
+from lint.checks.commands import pre_hook, pre_hook_prefix
 from lint.core.findings import Hit
 from lint.golang.duration import parse_duration
 from lint.kube.objects import Workload
@@ -120,8 +120,7 @@ def freeze_disabled(workload: Workload, ctx: CheckContext) -> Iterator[Hit]:
     state = hook_state(workload, ctx.settings)
     if not state.skip.skips or state.skip.key is None:
         return
-    pre_hooks = [hook for hook in hook_commands(workload, ctx) if hook.pod_bound and hook.phase == "pre"]
-    if pre_hooks:
+    if pre_hook(workload, ctx) is not None:
         return  # the user runs their own pre hook (a freeze, or a script of their own)
     yield Hit(
         state.skip.value.span if state.skip.value else state.skip.key.span,
@@ -134,15 +133,14 @@ def freeze_disabled(workload: Workload, ctx: CheckContext) -> Iterator[Hit]:
 def pre_timeout_too_short(workload: Workload, ctx: CheckContext) -> Iterator[Hit]:
     """Velero's pre-hook timeout must outlast the freeze call, or Velero gives up while the guest freezes."""
     state = hook_state(workload, ctx.settings)
-    key = "pre.hook.backup.velero.io/timeout"
+    # the timeout of the pre hook Velero runs: the bare legacy one where the bare command is that hook
+    prefix = pre_hook_prefix(workload, ctx)
+    key = f"{prefix}/timeout"
     if state.overwritten(key):
         return  # KubeVirt's own 60s
-    own_freeze = any(
-        call.args.freeze
-        for hook in hook_commands(workload, ctx)
-        if hook.pod_bound and hook.phase == "pre" and not state.overwritten(hook.key.value)
-        for call in freezer_calls(hook.value.value, hook.parsed)
-    )
+    own = pre_hook(workload, ctx)
+    own_freeze = own is not None and not state.overwritten(own.key.value) and any(
+        call.args.freeze for call in freezer_calls(own.value.value, own.parsed))
     if not (state.injected or own_freeze):
         return
     deadline = state.kubevirt.freeze_deadline_seconds
@@ -158,7 +156,7 @@ def pre_timeout_too_short(workload: Workload, ctx: CheckContext) -> Iterator[Hit
     if seconds >= needed:
         return
     if where is None:
-        pre = workload.pod_annotation("pre.hook.backup.velero.io/command")
+        pre = workload.pod_annotation(f"{prefix}/command")
         where = pre[0].span if pre else (workload.pod_annotations.mapping.span if workload.pod_annotations else workload.obj.node.span)
     yield Hit(
         where,

@@ -6,6 +6,7 @@ import json
 from collections.abc import Iterator
 
 from lint.checks import CheckContext
+from lint.checks.commands import BACKUP_PRE_PREFIX, command_set
 from lint.core.findings import Hit
 from lint.core.fixes import Edit, Fix, fix_of
 from lint.kube.objects import AnnotationMap, Workload
@@ -259,12 +260,13 @@ def restore_hook_on_launcher(workload: Workload, ctx: CheckContext) -> Iterator[
 
 
 def legacy_hook_keys(workload: Workload, ctx: CheckContext) -> Iterator[Hit]:
-    """Bare `hook.backup.velero.io/*` keys are a pre hook only when no `pre.hook.backup.velero.io/command`
-    exists, and KubeVirt writes one onto every launcher pod unless skipped."""
+    """Bare `hook.backup.velero.io/*` keys are a pre hook only when `pre.hook.backup.velero.io/command` is
+    missing or empty (an empty value reads like a missing key), and KubeVirt writes one onto every launcher pod
+    unless skipped."""
     if workload.pod_annotations is None:
         return
     state = hook_state(workload, ctx.settings)
-    own_pre = workload.pod_annotation("pre.hook.backup.velero.io/command") is not None
+    own_pre = command_set(workload, BACKUP_PRE_PREFIX)
     for key, _ in workload.pod_annotations.mapping.entries():
         if not key.value.startswith("hook.backup.velero.io/"):
             continue
@@ -276,8 +278,8 @@ def legacy_hook_keys(workload: Workload, ctx: CheckContext) -> Iterator[Hit]:
             continue  # live: the legacy keys are the pre hook here
         yield Hit(
             key.span,
-            f"{key.value} is ignored: Velero reads the bare hook.backup.velero.io/ keys only when there is no "
-            f"pre.hook.backup.velero.io/command, and {why}",
+            f"{key.value} is ignored: Velero reads the bare hook.backup.velero.io/ keys only when "
+            f"pre.hook.backup.velero.io/command is missing or empty, and {why}",
             hint=f"use {key.value.replace('hook.backup.velero.io/', 'pre.hook.backup.velero.io/', 1)}",
         )
 

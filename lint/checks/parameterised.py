@@ -243,15 +243,14 @@ def require_freeze(target: Target) -> Iterator[Hit]:
     if workload is None:
         return
     from lint.checks.agent import evidence, freeze_source
-    from lint.checks.commands import hook_commands
+    from lint.checks.commands import hook_commands, pre_hook
     from lint.kubevirt.injection import SKIP_HOOKS_KEY, hook_state
 
     ctx = target.ctx
     state = hook_state(workload, ctx.settings)
     own = [hook for hook in hook_commands(workload, ctx) if hook.pod_bound]
-    own_pre = [hook for hook in own if hook.phase == "pre"]
     subject = target.subject()
-    if state.skip.skips and not own_pre:
+    if state.skip.skips and pre_hook(workload, ctx) is None:  # an empty command is no hook
         span = state.skip.value.span if state.skip.value else state.skip.key.span  # type: ignore[union-attr]
         yield Hit(span, target.message(
             f"{SKIP_HOOKS_KEY} is true and no pre hook of {subject}'s own replaces KubeVirt's: freezing is "

@@ -2,7 +2,8 @@
 
 Facts (velero-io/velero, internal/hook/item_hook_handler.go): backup hook keys are the constants
 `hook.backup.velero.io/{container,command,on-error,timeout}` with the phase prepended by `phasedKey`
-(`pre.` / `post.`); the bare keys are a legacy pre hook. Restore keys are exact. Annotation keys are looked
+(`pre.` / `post.`); the bare keys are a legacy pre hook, read as a whole set only when the `pre.` command reads
+"" (missing or empty; HandleHooks, see lint.checks.commands.pre_hook_prefix). Restore keys are exact. Annotation keys are looked
 up as exact strings and never validated, so any other key is silently ignored. `parseStringToCommand` runs
 `json.Unmarshal` into `[]string` only when the first byte is `[`, and otherwise (or on any error) runs the
 whole value as one program name.
