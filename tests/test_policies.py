@@ -171,6 +171,22 @@ def test_rules_dirs_are_relative_to_the_configuration_and_findings_use_the_custo
                            "one of Continue\n")
 
 
+def test_a_suppression_naming_a_custom_rule_that_suppresses_nothing_is_unused_not_unknown(tmp_path: Path) -> None:
+    body = "check: annotation-matches\nparams:\n  key: post.hook.backup.velero.io/on-error\n  values: [Continue]\n"
+    write_rules(tmp_path / "rules", {"ORG004.yaml": rule_file("ORG004", body)})
+    (tmp_path / ".vmlint.yaml").write_text("rules-dirs: [rules]\n")
+    (tmp_path / "vm.yaml").write_text(GOOD_VM.replace("name: web", "name: web  # vmlint: disable=ORG004,ORG999"))
+    done = run_cli("check", "-q", "--select", "ORG,VM090", "vm.yaml", cwd=tmp_path)
+    assert (done.exit_code, done.stderr) == (0, "")
+    assert done.stdout == (
+        "vm.yaml:4:14: VM090 [warning] this suppression names ORG004, but it suppresses no ORG004 finding\n"
+        "vm.yaml:4:14: VM090 [warning] this suppression names ORG999, but ORG999 is not a vmlint rule code\n"
+    )
+    # ORG004 left out of the run: known, so not judged; ORG999 is still no rule
+    done = run_cli("check", "-q", "--select", "VM090", "vm.yaml", cwd=tmp_path)
+    assert done.stdout == "vm.yaml:4:14: VM090 [warning] this suppression names ORG999, but ORG999 is not a vmlint rule code\n"
+
+
 # --- the parameterised checks -----------------------------------------------------------------------------------
 
 

@@ -140,6 +140,7 @@ def setup(request: Request, config: Config) -> Setup:
         root=config.root,
         inline_suppressions=_pick(request.inline_suppressions, config.get("inline-suppressions"), True),
         limits=limits_from(config.get("limits", {})),
+        known_codes=frozenset(rule.code for rule in catalogue),
     )
     return Setup(catalogue, rules, settings, options)
 
