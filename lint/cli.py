@@ -14,12 +14,12 @@ from typing import List, Optional
 import typer
 
 from lint import __version__
-from lint.core.catalogue import CatalogueError, builtin_catalogue
+from lint.core.catalogue import Catalogue, CatalogueError, builtin_catalogue
 from lint.reporters import FORMATS
 from lint.run.config import ConfigError
 from lint.run.discovery import DiscoveryError
 from lint.run.engine import SelectionError
-from lint.run.runner import EXIT_CLEAN, EXIT_USAGE, Request, UsageError, execute
+from lint.run.runner import EXIT_CLEAN, EXIT_USAGE, Request, UsageError, configured_catalogue, execute
 from lint.target.versions import KUBEVIRT_LATEST, VELERO_LATEST, VersionError
 
 app = typer.Typer(
@@ -185,32 +185,55 @@ def _choices(values: Optional[List[str]], allowed: tuple[str, ...], option: str)
 
 
 @app.command("rules")
-def list_rules() -> None:
-    """List every rule: code, name, default severity, fix availability, summary."""
-    try:
-        catalogue = builtin_catalogue()
-    except CatalogueError as err:
-        raise _fail(str(err)) from None
+def list_rules(
+    config: Optional[str] = typer.Option(
+        None, help="Configuration whose rules-dirs add custom rules (default: the closest .vmlint.yaml or pyproject.toml)."
+    ),
+) -> None:
+    """List every rule: code, name, default severity, fix availability, summary.
+
+    Custom rules (the configuration's rules-dirs) are listed with the built-in ones, their summary followed by the
+    rule file they come from."""
+    catalogue = _catalogue(config)
+    builtin = builtin_catalogue()
     width = max(len(rule.name) for rule in catalogue)
     typer.echo(f"{'code':<6}  {'name':<{width}}  {'severity':<8}  {'fix':<6}  summary")
     for rule in catalogue:
         name = rule.name + ("" if rule.default_enabled else " (opt-in)")
-        typer.echo(f"{rule.code:<6}  {name:<{width}}  {str(rule.severity):<8}  {rule.fix:<6}  {rule.summary}")
+        source = "" if builtin.get(rule.code) else f" (from {_shown(rule.path)})"
+        typer.echo(f"{rule.code:<6}  {name:<{width}}  {str(rule.severity):<8}  {rule.fix:<6}  {rule.summary}{source}")
 
 
 @app.command()
-def explain(code: str = typer.Argument(..., help="A rule code, e.g. VM102, or a rule name.")) -> None:
-    """Show a rule's documentation: what it catches, why, and examples."""
-    try:
-        catalogue = builtin_catalogue()
-    except CatalogueError as err:
-        raise _fail(str(err)) from None
+def explain(
+    code: str = typer.Argument(..., help="A rule code, e.g. VM102 or a custom rule's ORG001, or a rule name."),
+    config: Optional[str] = typer.Option(
+        None, help="Configuration whose rules-dirs add custom rules (default: the closest .vmlint.yaml or pyproject.toml)."
+    ),
+) -> None:
+    """Show a rule's documentation: what it catches, why, and examples; for a custom rule, its rule file too."""
+    catalogue = _catalogue(config)
     rule = catalogue.get(code) or next((r for r in catalogue if r.name == code.lower()), None)
     if rule is None:
         raise _fail(f"unknown rule {code!r} (see `vmlint rules`)")
     from lint.reporters.explain import explanation
 
-    typer.echo(explanation(rule))
+    typer.echo(explanation(rule, None if builtin_catalogue().get(rule.code) else _shown(rule.path)))
+
+
+def _catalogue(config: Optional[str]) -> Catalogue:
+    """The built-in rules and the configuration's custom ones; a configuration or rule file that cannot be used is a
+    one-line error, exit 2."""
+    try:
+        return configured_catalogue(config)
+    except (UsageError, ConfigError, CatalogueError) as err:
+        raise _fail(str(err)) from None
+
+
+def _shown(path: str) -> str:
+    """A rule file's path relative to the working directory when it lies below it, else as it is."""
+    relative = os.path.relpath(path) if os.path.isabs(path) else path
+    return path if relative.startswith("..") else relative
 
 
 @app.command("test-rules")

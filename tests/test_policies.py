@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 import textwrap
 from pathlib import Path
 
@@ -185,6 +186,49 @@ def test_a_suppression_naming_a_custom_rule_that_suppresses_nothing_is_unused_no
     # ORG004 left out of the run: known, so not judged; ORG999 is still no rule
     done = run_cli("check", "-q", "--select", "VM090", "vm.yaml", cwd=tmp_path)
     assert done.stdout == "vm.yaml:4:14: VM090 [warning] this suppression names ORG999, but ORG999 is not a vmlint rule code\n"
+
+
+def test_rules_lists_custom_rules_with_the_rule_file_they_come_from(tmp_path: Path) -> None:
+    body = "check: required-annotation\nparams: {key: a.example.com/b}\n"
+    write_rules(tmp_path / "conf" / "rules", {"ORG004.yaml": rule_file("ORG004", body),
+                                              "off.yaml": rule_file("ORG007", "enabled: false\n" + body)})
+    (tmp_path / "conf" / ".vmlint.yaml").write_text("rules-dirs: [rules]\n")
+    done = run_cli("rules", "--config", "conf/.vmlint.yaml", cwd=tmp_path)
+    assert (done.exit_code, done.stderr) == (0, "")
+    header, org004, org007, vm001 = done.stdout.splitlines()[:4]
+    assert header.split() == ["code", "name", "severity", "fix", "summary"]
+    assert re.fullmatch(r"ORG004  rule-org004 +error     none    A test rule\. \(from conf/rules/ORG004\.yaml\)", org004)
+    assert re.fullmatch(r"ORG007  rule-org007 \(opt-in\) +error     none    A test rule\. \(from conf/rules/off\.yaml\)",
+                        org007)
+    assert vm001.startswith("VM001 ") and "(from" not in vm001  # a built-in rule names no file
+    found = run_cli("rules", cwd=tmp_path / "conf")  # the closest configuration, as `vmlint check` finds it
+    assert found.stdout.splitlines()[1].endswith("A test rule. (from rules/ORG004.yaml)")
+
+
+def test_explain_shows_a_custom_rule_and_its_rule_file(tmp_path: Path) -> None:
+    write_rules(tmp_path / "rules", {"ORG004.yaml": rule_file("ORG004", "check: required-annotation\nparams: {key: a/b}\n")})
+    (tmp_path / ".vmlint.yaml").write_text("rules-dirs: [rules]\n")
+    done = run_cli("explain", "ORG004", cwd=tmp_path)
+    assert (done.exit_code, done.stderr) == (0, "")
+    assert done.stdout.splitlines()[:9] == [
+        "ORG004 rule-org004 (error, no automatic fix)", "", "A test rule.", "", "Custom rule from rules/ORG004.yaml",
+        "", "Why", "  Because.", "",
+    ]
+    assert "\nBad\n  apiVersion: kubevirt.io/v1\n" in done.stdout
+    assert run_cli("explain", "rule-org004", cwd=tmp_path).stdout == done.stdout
+    assert "Custom rule from" not in run_cli("explain", "VM102", cwd=tmp_path).stdout
+
+
+def test_rules_and_explain_with_a_bad_configuration_or_rule_file_are_exit_2(tmp_path: Path) -> None:
+    assert run_cli("rules", "--config", "nowhere.yaml", cwd=tmp_path) == (
+        2, "", "vmlint: error: no such configuration file: nowhere.yaml\n")
+    write_rules(tmp_path / "rules", {"x.yaml": "code: ORG1\n"})
+    (tmp_path / ".vmlint.yaml").write_text("rules-dirs: [rules]\n")
+    done = run_cli("explain", "ORG1", cwd=tmp_path)
+    assert (done.exit_code, done.stdout) == (2, "")
+    assert done.stderr.startswith("vmlint: error: ") and done.stderr.endswith(
+        "x.yaml: missing name, severity, examples, summary (or message), rationale (or documentation), check (or schema)\n")
+    assert done.stderr.count("\n") == 1
 
 
 # --- the parameterised checks -----------------------------------------------------------------------------------
