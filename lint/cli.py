@@ -15,11 +15,12 @@ import typer
 
 from lint import __version__
 from lint.core.catalogue import Catalogue, CatalogueError, builtin_catalogue
+from lint.core.findings import Severity
 from lint.reporters import FORMATS
 from lint.run.config import ConfigError
 from lint.run.discovery import DiscoveryError
 from lint.run.engine import SelectionError
-from lint.run.runner import EXIT_CLEAN, EXIT_USAGE, Request, UsageError, configured_catalogue, execute
+from lint.run.runner import EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, Request, UsageError, configured_catalogue, execute
 from lint.target.versions import KUBEVIRT_LATEST, VELERO_LATEST, VersionError
 
 app = typer.Typer(
@@ -265,6 +266,18 @@ def audit(
     paths: Optional[List[str]] = typer.Argument(None, help="Files or directories to audit (default: .)."),
     html: Optional[str] = typer.Option(None, "--html", help="Write the self-contained HTML report to FILE."),
     markdown: Optional[str] = typer.Option(None, "--markdown", help="Write the Markdown summary to FILE."),
+    select: Optional[List[str]] = typer.Option(
+        None, help="Rule codes or prefixes to run (comma-separated), as for check: verdicts see only their findings."
+    ),
+    ignore: Optional[List[str]] = typer.Option(None, help="Rule codes or prefixes to skip (comma-separated), as for check."),
+    fail_on: Optional[FailOn] = typer.Option(
+        None, metavar="LEVEL", help="Exit 1 if a finding at or above this severity remains: error, warning or info.",
+    ),
+    fail_on_verdict: Optional[str] = typer.Option(
+        None, metavar="VERDICT",
+        help="Exit 1 if any VM's verdict is this one or worse. Worst to best: not-frozen (will not be frozen), "
+             "freeze-fails (freeze will fail), unknown (cannot tell), frozen (will be frozen), not-running (not running).",
+    ),
     namespace: Optional[str] = typer.Option(None, help="Namespace the manifests are applied to, where they set none."),
     kubevirt_version: Optional[str] = typer.Option(None, help="KubeVirt version of the target cluster."),
     velero_version: Optional[str] = typer.Option(None, help="Velero version of the target cluster."),
@@ -273,15 +286,18 @@ def audit(
 ) -> None:
     """Report per namespace and VM whether the guest will be frozen before each backup (HTML, Markdown).
 
-    In a GitHub Actions job (GITHUB_STEP_SUMMARY set) the Markdown summary is also added to the job's summary."""
+    In a GitHub Actions job (GITHUB_STEP_SUMMARY set) the Markdown summary is also added to the job's summary.
+    Exit 0, or 1 when --fail-on or --fail-on-verdict is given and met; 2 for usage errors and unreadable files."""
     from pathlib import Path
 
     from lint.audit import html as audit_html
     from lint.audit import markdown as audit_markdown
-    from lint.audit.verdicts import audit_paths
+    from lint.audit.verdicts import VerdictError, audit_paths, parse_verdict
 
     try:
-        report = audit_paths(paths or ["."], namespace, kubevirt_version, velero_version, harvester_version, config)
+        cut = parse_verdict(fail_on_verdict) if fail_on_verdict is not None else None
+        report = audit_paths(paths or ["."], namespace, kubevirt_version, velero_version, harvester_version, config,
+                             _codes(select) if select else None, _codes(ignore) if ignore else None)
         summary = audit_markdown.render(report)
         if html:
             Path(html).write_text(audit_html.render(report), encoding="utf-8")
@@ -291,7 +307,7 @@ def audit(
         if step_summary:  # in a GitHub Actions job: the summary shows on the run's page (other steps' stays)
             with open(step_summary, "a", encoding="utf-8") as stream:
                 stream.write(summary)
-    except (UsageError, ConfigError, SelectionError, DiscoveryError, CatalogueError, VersionError) as err:
+    except (UsageError, ConfigError, SelectionError, DiscoveryError, CatalogueError, VersionError, VerdictError) as err:
         raise _fail(str(err)) from None
     except OSError as err:
         raise _fail(f"{err.filename or ''}: {err.strerror or err}".lstrip(": ")) from None
@@ -305,7 +321,10 @@ def audit(
                    + (f", {counts['not-running']} not running" if "not-running" in counts else ""))
     for error in report.errors:
         typer.echo(f"vmlint: error: {error}", err=True)
-    raise typer.Exit(EXIT_USAGE if report.errors else EXIT_CLEAN)
+    if report.errors:
+        raise typer.Exit(EXIT_USAGE)
+    failed = fail_on is not None and any(f.severity >= Severity.parse(fail_on.value) for f in report.findings)
+    raise typer.Exit(EXIT_FINDINGS if failed or (cut is not None and report.at_or_below(cut)) else EXIT_CLEAN)
 
 
 @app.command()
