@@ -500,6 +500,68 @@ def test_test_rules_on_a_malformed_or_empty_directory_is_exit_2(tmp_path: Path) 
     assert done.exit_code == 2 and "x.yaml: missing" in done.stderr
 
 
+FROZEN_VM = """\
+apiVersion: kubevirt.io/v1
+kind: VirtualMachine
+metadata:
+  name: web
+  namespace: prod
+spec:
+  template:
+    spec:
+      volumes:
+        - name: cloudinit
+          cloudInitNoCloud:
+            userData: |
+              #cloud-config
+              packages: [qemu-guest-agent]
+              runcmd:
+                - [systemctl, enable, --now, qemu-guest-agent.service]
+"""
+
+
+def versioned_rule(versions: str) -> str:
+    """ORG010, require-freeze, whose bad example names `versions` (YAML lines): a VM with a guest agent is frozen at
+    vmlint's default KubeVirt, which injects the freeze hooks, and not by KubeVirt 0.44, which injects none."""
+    return ("code: ORG010\nname: vms-are-frozen\nseverity: error\nsummary: Every VM is frozen.\nrationale: Because.\n"
+            "check: require-freeze\nexamples:\n  bad:\n    - " + versions.replace("\n", "\n      ")
+            + "manifest: |\n" + textwrap.indent(FROZEN_VM, "        ")
+            + "  good:\n    - |\n" + textwrap.indent(FROZEN_VM, "      "))
+
+
+def test_test_rules_lints_a_custom_example_at_the_versions_it_names(tmp_path: Path) -> None:
+    write_rules(tmp_path, {"ORG010.yaml": versioned_rule('kubevirt-version: "0.44.0"\n')})
+    assert run_cli("test-rules", tmp_path) == (
+        0, "ok    ORG010 vms-are-frozen (1 bad, 1 good)\n1 rule: 1 passed, 0 failed\n", "")
+    write_rules(tmp_path, {"ORG010.yaml": versioned_rule('velero-version: "1.8.0"\n')})  # the default KubeVirt
+    assert run_cli("test-rules", tmp_path) == (1, (
+        "FAIL  ORG010 vms-are-frozen (1 bad, 1 good)\n"
+        "      bad example 1 (at velero-version 1.8.0) gives no ORG010 finding\n"
+        "1 rule: 0 passed, 1 failed\n"), "")
+    write_rules(tmp_path, {"ORG010.yaml": versioned_rule('harvester-version: "1.2.0"\nvelero-version: "1.8.0"\n')})
+    assert load_rules_dir(tmp_path)[0].example_at("bad", 1) == " (at velero-version 1.8.0, harvester-version 1.2.0)"
+
+
+def test_explain_shows_the_versions_an_example_is_linted_at(tmp_path: Path) -> None:
+    write_rules(tmp_path / "rules", {"ORG010.yaml": versioned_rule('kubevirt-version: "0.44.0"\n')})
+    (tmp_path / ".vmlint.yaml").write_text("rules-dirs: [rules]\n")
+    done = run_cli("explain", "ORG010", cwd=tmp_path)
+    assert done.exit_code == 0
+    assert "\nBad (at kubevirt-version 0.44.0)\n  apiVersion: kubevirt.io/v1\n" in done.stdout
+    assert "\nGood\n  apiVersion: kubevirt.io/v1\n" in done.stdout
+
+
+@pytest.mark.parametrize(("versions", "error"), [
+    ("kubevirt-version: 0.44\n", "bad example 1: kubevirt-version must be a quoted string such as \"1.6.4\", not 0.44"),
+    ("kubevirt: \"0.44.0\"\n", "bad example 1: unknown key kubevirt (valid keys: manifest, kubevirt-version, "
+                              "velero-version, harvester-version)"),
+    ('kubevirt-version: "zero"\n', "bad example 1: 'zero' is not a version (expected for example 1.6.4 or v1.6.4)"),
+])
+def test_example_versions_vmlint_cannot_use_are_exit_2(tmp_path: Path, versions: str, error: str) -> None:
+    write_rules(tmp_path, {"ORG010.yaml": versioned_rule(versions)})
+    assert run_cli("test-rules", tmp_path) == (2, "", f"vmlint: error: {tmp_path / 'ORG010.yaml'}: {error}\n")
+
+
 def test_the_policy_pack_runs_on_the_examples_and_the_corpus() -> None:
     corpus = REPO.parent / "shared" / "corpus" / "real"
     paths = ["examples"] + ([str(corpus)] if corpus.is_dir() else [])

@@ -21,8 +21,8 @@ def explanation(rule: Rule, source: str | None = None) -> str:
         _indent(rule.rationale),
     ]
     for title, examples in (("Bad", rule.examples_bad), ("Good", rule.examples_good)):
-        for example in examples:
-            parts += ["", title, _indent(example.rstrip("\n"))]
+        for number, example in enumerate(examples, start=1):
+            parts += ["", title + rule.example_at(title.lower(), number), _indent(example.rstrip("\n"))]
     if rule.references:
         parts += ["", "References"] + [f"  - {ref}" for ref in rule.references]
     return "\n".join(parts)
