@@ -14,12 +14,13 @@ from typing import List, Optional
 import typer
 
 from lint import __version__
-from lint.core.catalogue import CatalogueError, builtin_catalogue
+from lint.core.catalogue import Catalogue, CatalogueError, builtin_catalogue
+from lint.core.findings import Severity
 from lint.reporters import FORMATS
 from lint.run.config import ConfigError
 from lint.run.discovery import DiscoveryError
 from lint.run.engine import SelectionError
-from lint.run.runner import EXIT_CLEAN, EXIT_USAGE, Request, UsageError, execute
+from lint.run.runner import EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, Request, UsageError, configured_catalogue, execute
 from lint.target.versions import KUBEVIRT_LATEST, VELERO_LATEST, VersionError
 
 app = typer.Typer(
@@ -185,32 +186,55 @@ def _choices(values: Optional[List[str]], allowed: tuple[str, ...], option: str)
 
 
 @app.command("rules")
-def list_rules() -> None:
-    """List every rule: code, name, default severity, fix availability, summary."""
-    try:
-        catalogue = builtin_catalogue()
-    except CatalogueError as err:
-        raise _fail(str(err)) from None
+def list_rules(
+    config: Optional[str] = typer.Option(
+        None, help="Configuration whose rules-dirs add custom rules (default: the closest .vmlint.yaml or pyproject.toml)."
+    ),
+) -> None:
+    """List every rule: code, name, default severity, fix availability, summary.
+
+    Custom rules (the configuration's rules-dirs) are listed with the built-in ones, their summary followed by the
+    rule file they come from."""
+    catalogue = _catalogue(config)
+    builtin = builtin_catalogue()
     width = max(len(rule.name) for rule in catalogue)
     typer.echo(f"{'code':<6}  {'name':<{width}}  {'severity':<8}  {'fix':<6}  summary")
     for rule in catalogue:
         name = rule.name + ("" if rule.default_enabled else " (opt-in)")
-        typer.echo(f"{rule.code:<6}  {name:<{width}}  {str(rule.severity):<8}  {rule.fix:<6}  {rule.summary}")
+        source = "" if builtin.get(rule.code) else f" (from {_shown(rule.path)})"
+        typer.echo(f"{rule.code:<6}  {name:<{width}}  {str(rule.severity):<8}  {rule.fix:<6}  {rule.summary}{source}")
 
 
 @app.command()
-def explain(code: str = typer.Argument(..., help="A rule code, e.g. VM102, or a rule name.")) -> None:
-    """Show a rule's documentation: what it catches, why, and examples."""
-    try:
-        catalogue = builtin_catalogue()
-    except CatalogueError as err:
-        raise _fail(str(err)) from None
+def explain(
+    code: str = typer.Argument(..., help="A rule code, e.g. VM102 or a custom rule's ORG001, or a rule name."),
+    config: Optional[str] = typer.Option(
+        None, help="Configuration whose rules-dirs add custom rules (default: the closest .vmlint.yaml or pyproject.toml)."
+    ),
+) -> None:
+    """Show a rule's documentation: what it catches, why, and examples; for a custom rule, its rule file too."""
+    catalogue = _catalogue(config)
     rule = catalogue.get(code) or next((r for r in catalogue if r.name == code.lower()), None)
     if rule is None:
         raise _fail(f"unknown rule {code!r} (see `vmlint rules`)")
     from lint.reporters.explain import explanation
 
-    typer.echo(explanation(rule))
+    typer.echo(explanation(rule, None if builtin_catalogue().get(rule.code) else _shown(rule.path)))
+
+
+def _catalogue(config: Optional[str]) -> Catalogue:
+    """The built-in rules and the configuration's custom ones; a configuration or rule file that cannot be used is a
+    one-line error, exit 2."""
+    try:
+        return configured_catalogue(config)
+    except (UsageError, ConfigError, CatalogueError) as err:
+        raise _fail(str(err)) from None
+
+
+def _shown(path: str) -> str:
+    """A rule file's path relative to the working directory when it lies below it, else as it is."""
+    relative = os.path.relpath(path) if os.path.isabs(path) else path
+    return path if relative.startswith("..") else relative
 
 
 @app.command("test-rules")
@@ -242,6 +266,18 @@ def audit(
     paths: Optional[List[str]] = typer.Argument(None, help="Files or directories to audit (default: .)."),
     html: Optional[str] = typer.Option(None, "--html", help="Write the self-contained HTML report to FILE."),
     markdown: Optional[str] = typer.Option(None, "--markdown", help="Write the Markdown summary to FILE."),
+    select: Optional[List[str]] = typer.Option(
+        None, help="Rule codes or prefixes to run (comma-separated), as for check: verdicts see only their findings."
+    ),
+    ignore: Optional[List[str]] = typer.Option(None, help="Rule codes or prefixes to skip (comma-separated), as for check."),
+    fail_on: Optional[FailOn] = typer.Option(
+        None, metavar="LEVEL", help="Exit 1 if a finding at or above this severity remains: error, warning or info.",
+    ),
+    fail_on_verdict: Optional[str] = typer.Option(
+        None, metavar="VERDICT",
+        help="Exit 1 if any VM's verdict is this one or worse. Worst to best: not-frozen (will not be frozen), "
+             "freeze-fails (freeze will fail), unknown (cannot tell), frozen (will be frozen), not-running (not running).",
+    ),
     namespace: Optional[str] = typer.Option(None, help="Namespace the manifests are applied to, where they set none."),
     kubevirt_version: Optional[str] = typer.Option(None, help="KubeVirt version of the target cluster."),
     velero_version: Optional[str] = typer.Option(None, help="Velero version of the target cluster."),
@@ -250,15 +286,18 @@ def audit(
 ) -> None:
     """Report per namespace and VM whether the guest will be frozen before each backup (HTML, Markdown).
 
-    In a GitHub Actions job (GITHUB_STEP_SUMMARY set) the Markdown summary is also added to the job's summary."""
+    In a GitHub Actions job (GITHUB_STEP_SUMMARY set) the Markdown summary is also added to the job's summary.
+    Exit 0, or 1 when --fail-on or --fail-on-verdict is given and met; 2 for usage errors and unreadable files."""
     from pathlib import Path
 
     from lint.audit import html as audit_html
     from lint.audit import markdown as audit_markdown
-    from lint.audit.verdicts import audit_paths
+    from lint.audit.verdicts import VerdictError, audit_paths, parse_verdict
 
     try:
-        report = audit_paths(paths or ["."], namespace, kubevirt_version, velero_version, harvester_version, config)
+        cut = parse_verdict(fail_on_verdict) if fail_on_verdict is not None else None
+        report = audit_paths(paths or ["."], namespace, kubevirt_version, velero_version, harvester_version, config,
+                             _codes(select) if select else None, _codes(ignore) if ignore else None)
         summary = audit_markdown.render(report)
         if html:
             Path(html).write_text(audit_html.render(report), encoding="utf-8")
@@ -268,7 +307,7 @@ def audit(
         if step_summary:  # in a GitHub Actions job: the summary shows on the run's page (other steps' stays)
             with open(step_summary, "a", encoding="utf-8") as stream:
                 stream.write(summary)
-    except (UsageError, ConfigError, SelectionError, DiscoveryError, CatalogueError, VersionError) as err:
+    except (UsageError, ConfigError, SelectionError, DiscoveryError, CatalogueError, VersionError, VerdictError) as err:
         raise _fail(str(err)) from None
     except OSError as err:
         raise _fail(f"{err.filename or ''}: {err.strerror or err}".lstrip(": ")) from None
@@ -282,7 +321,10 @@ def audit(
                    + (f", {counts['not-running']} not running" if "not-running" in counts else ""))
     for error in report.errors:
         typer.echo(f"vmlint: error: {error}", err=True)
-    raise typer.Exit(EXIT_USAGE if report.errors else EXIT_CLEAN)
+    if report.errors:
+        raise typer.Exit(EXIT_USAGE)
+    failed = fail_on is not None and any(f.severity >= Severity.parse(fail_on.value) for f in report.findings)
+    raise typer.Exit(EXIT_FINDINGS if failed or (cut is not None and report.at_or_below(cut)) else EXIT_CLEAN)
 
 
 @app.command()

@@ -515,3 +515,73 @@ def test_the_summary_goes_to_the_github_job_summary_when_one_is_open(tmp_path: P
     done = subprocess.run(command, cwd=REPO, env={**cli_env(), "GITHUB_STEP_SUMMARY": str(tmp_path / "no" / "dir")},
                           capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 2 and done.stderr.startswith("vmlint: error: ") and "Traceback" not in done.stderr
+
+
+# --- vmlint audit --select, --ignore, --fail-on, --fail-on-verdict ------------------------------------------------
+
+SKIP_HOOKS = '  annotations:\n    kubevirt.io/skip-backup-hooks: "true"\n'
+WRONG_NAMESPACE = ("      annotations:\n"
+                   "        pre.hook.backup.velero.io/command: '[\"/usr/bin/virt-freezer\", \"--freeze\", \"--name\", "
+                   "\"web\", \"--namespace\", \"other\"]'\n"
+                   "        post.hook.backup.velero.io/command: '[\"/usr/bin/virt-freezer\", \"--unfreeze\", \"--name\", "
+                   "\"web\", \"--namespace\", \"prod\"]'\n")
+
+
+def audit_cli(tmp_path: Path, *args: str) -> tuple[int, str, str]:
+    """`vmlint audit vms --markdown audit.md ARGS` in `tmp_path`: (exit code, the one-line count, standard error)."""
+    done = run_cli("audit", "vms", "--markdown", "audit.md", *args, cwd=tmp_path)
+    return done.exit_code, done.stdout, done.stderr
+
+
+def test_audit_select_and_ignore_judge_verdicts_on_the_findings_that_remain(tmp_path: Path) -> None:
+    (tmp_path / "vms").mkdir()
+    (tmp_path / "vms" / "web.yaml").write_text(vm("web", metadata=SKIP_HOOKS, pod=WRONG_NAMESPACE))
+    broken = "vmlint audit: 1 VMs: 0 will be frozen, 1 will not be frozen, 0 cannot tell\n"
+    frozen = "vmlint audit: 1 VMs: 1 will be frozen, 0 will not be frozen, 0 cannot tell\n"
+    assert audit_cli(tmp_path) == (0, broken, "")
+    assert "VM203 breaks the hook" in (tmp_path / "audit.md").read_text()
+    assert audit_cli(tmp_path, "--ignore", "VM203") == (0, frozen, "")
+    assert "VM203" not in (tmp_path / "audit.md").read_text()
+    assert audit_cli(tmp_path, "--select", "VM1,VM4") == (0, frozen, "")
+    assert audit_cli(tmp_path, "--select", "VM1", "--select", "VM2") == (0, broken, "")
+    (tmp_path / ".vmlint.yaml").write_text("ignore: [VM203]\n")  # the command line wins over the configuration
+    assert audit_cli(tmp_path) == (0, frozen, "")
+    assert audit_cli(tmp_path, "--ignore", "VM5") == (0, broken, "")
+    assert audit_cli(tmp_path, "--select", "VM999") == (
+        2, "", "vmlint: error: 'VM999' matches no rule code (see `vmlint rules`)\n")
+
+
+def test_audit_fail_on_verdict_cuts_the_order_worst_to_best(tmp_path: Path) -> None:
+    (tmp_path / "vms").mkdir()
+    (tmp_path / "vms" / "vms.yaml").write_text(vm("web") + "---\n" + vm("cache", volumes=NO_USER_DATA))
+    count = "vmlint audit: 2 VMs: 1 will be frozen, 0 will not be frozen, 1 cannot tell\n"
+    assert audit_cli(tmp_path) == (0, count, "")
+    for level, code in [("not-frozen", 0), ("will not be frozen", 0), ("freeze-fails", 0), ("freeze will fail", 0),
+                        ("unknown", 1), ("Cannot  Tell", 1), ("frozen", 1), ("will be frozen", 1),
+                        ("not-running", 1)]:
+        assert audit_cli(tmp_path, "--fail-on-verdict", level) == (code, count, ""), level
+    (tmp_path / "vms" / "vms.yaml").write_text(vm("web"))
+    assert audit_cli(tmp_path, "--fail-on-verdict", "unknown")[0] == 0
+    assert audit_cli(tmp_path, "--fail-on-verdict", "frozen")[0] == 1
+
+
+def test_audit_fail_on_verdict_with_an_unknown_name_is_exit_2_naming_the_valid_ones(tmp_path: Path) -> None:
+    (tmp_path / "vms").mkdir()
+    (tmp_path / "vms" / "web.yaml").write_text(vm("web"))
+    assert audit_cli(tmp_path, "--fail-on-verdict", "broken") == (2, "", (
+        "vmlint: error: --fail-on-verdict 'broken' is not one of, worst to best: not-frozen (will not be frozen), "
+        "freeze-fails (freeze will fail), unknown (cannot tell), frozen (will be frozen), not-running (not running)\n"))
+    assert not (tmp_path / "audit.md").exists()  # refused before anything is audited or written
+
+
+def test_audit_fail_on_is_checks_severity_threshold(tmp_path: Path) -> None:
+    (tmp_path / "vms").mkdir()
+    (tmp_path / "vms" / "vms.yaml").write_text(vm("web") + "---\n" + vm("cache", volumes=NO_USER_DATA))  # VM402: info
+    count = "vmlint audit: 2 VMs: 1 will be frozen, 0 will not be frozen, 1 cannot tell\n"
+    assert [str(f.severity) for f in audit(vm("cache", volumes=NO_USER_DATA)).findings] == ["info"]
+    assert audit_cli(tmp_path, "--fail-on", "error") == (0, count, "")
+    assert audit_cli(tmp_path, "--fail-on", "warning") == (0, count, "")
+    assert audit_cli(tmp_path, "--fail-on", "info") == (1, count, "")
+    assert audit_cli(tmp_path, "--fail-on", "info", "--ignore", "VM402") == (0, count, "")
+    assert run_cli("check", "-q", "--fail-on", "info", "vms", cwd=tmp_path).exit_code == 1  # as check does
+    assert audit_cli(tmp_path, "--fail-on", "fatal")[0] == 2

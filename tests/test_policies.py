@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 import textwrap
 from pathlib import Path
 
@@ -169,6 +170,65 @@ def test_rules_dirs_are_relative_to_the_configuration_and_findings_use_the_custo
     assert done.exit_code == 0, done  # warning, below the default --fail-on error
     assert done.stdout == ("vm.yaml:10:46: ORG005 [warning] post.hook.backup.velero.io/on-error is 'Fail': it must be "
                            "one of Continue\n")
+
+
+def test_a_suppression_naming_a_custom_rule_that_suppresses_nothing_is_unused_not_unknown(tmp_path: Path) -> None:
+    body = "check: annotation-matches\nparams:\n  key: post.hook.backup.velero.io/on-error\n  values: [Continue]\n"
+    write_rules(tmp_path / "rules", {"ORG004.yaml": rule_file("ORG004", body)})
+    (tmp_path / ".vmlint.yaml").write_text("rules-dirs: [rules]\n")
+    (tmp_path / "vm.yaml").write_text(GOOD_VM.replace("name: web", "name: web  # vmlint: disable=ORG004,ORG999"))
+    done = run_cli("check", "-q", "--select", "ORG,VM090", "vm.yaml", cwd=tmp_path)
+    assert (done.exit_code, done.stderr) == (0, "")
+    assert done.stdout == (
+        "vm.yaml:4:14: VM090 [warning] this suppression names ORG004, but it suppresses no ORG004 finding\n"
+        "vm.yaml:4:14: VM090 [warning] this suppression names ORG999, but ORG999 is not a vmlint rule code\n"
+    )
+    # ORG004 left out of the run: known, so not judged; ORG999 is still no rule
+    done = run_cli("check", "-q", "--select", "VM090", "vm.yaml", cwd=tmp_path)
+    assert done.stdout == "vm.yaml:4:14: VM090 [warning] this suppression names ORG999, but ORG999 is not a vmlint rule code\n"
+
+
+def test_rules_lists_custom_rules_with_the_rule_file_they_come_from(tmp_path: Path) -> None:
+    body = "check: required-annotation\nparams: {key: a.example.com/b}\n"
+    write_rules(tmp_path / "conf" / "rules", {"ORG004.yaml": rule_file("ORG004", body),
+                                              "off.yaml": rule_file("ORG007", "enabled: false\n" + body)})
+    (tmp_path / "conf" / ".vmlint.yaml").write_text("rules-dirs: [rules]\n")
+    done = run_cli("rules", "--config", "conf/.vmlint.yaml", cwd=tmp_path)
+    assert (done.exit_code, done.stderr) == (0, "")
+    header, org004, org007, vm001 = done.stdout.splitlines()[:4]
+    assert header.split() == ["code", "name", "severity", "fix", "summary"]
+    assert re.fullmatch(r"ORG004  rule-org004 +error     none    A test rule\. \(from conf/rules/ORG004\.yaml\)", org004)
+    assert re.fullmatch(r"ORG007  rule-org007 \(opt-in\) +error     none    A test rule\. \(from conf/rules/off\.yaml\)",
+                        org007)
+    assert vm001.startswith("VM001 ") and "(from" not in vm001  # a built-in rule names no file
+    found = run_cli("rules", cwd=tmp_path / "conf")  # the closest configuration, as `vmlint check` finds it
+    assert found.stdout.splitlines()[1].endswith("A test rule. (from rules/ORG004.yaml)")
+
+
+def test_explain_shows_a_custom_rule_and_its_rule_file(tmp_path: Path) -> None:
+    write_rules(tmp_path / "rules", {"ORG004.yaml": rule_file("ORG004", "check: required-annotation\nparams: {key: a/b}\n")})
+    (tmp_path / ".vmlint.yaml").write_text("rules-dirs: [rules]\n")
+    done = run_cli("explain", "ORG004", cwd=tmp_path)
+    assert (done.exit_code, done.stderr) == (0, "")
+    assert done.stdout.splitlines()[:9] == [
+        "ORG004 rule-org004 (error, no automatic fix)", "", "A test rule.", "", "Custom rule from rules/ORG004.yaml",
+        "", "Why", "  Because.", "",
+    ]
+    assert "\nBad\n  apiVersion: kubevirt.io/v1\n" in done.stdout
+    assert run_cli("explain", "rule-org004", cwd=tmp_path).stdout == done.stdout
+    assert "Custom rule from" not in run_cli("explain", "VM102", cwd=tmp_path).stdout
+
+
+def test_rules_and_explain_with_a_bad_configuration_or_rule_file_are_exit_2(tmp_path: Path) -> None:
+    assert run_cli("rules", "--config", "nowhere.yaml", cwd=tmp_path) == (
+        2, "", "vmlint: error: no such configuration file: nowhere.yaml\n")
+    write_rules(tmp_path / "rules", {"x.yaml": "code: ORG1\n"})
+    (tmp_path / ".vmlint.yaml").write_text("rules-dirs: [rules]\n")
+    done = run_cli("explain", "ORG1", cwd=tmp_path)
+    assert (done.exit_code, done.stdout) == (2, "")
+    assert done.stderr.startswith("vmlint: error: ") and done.stderr.endswith(
+        "x.yaml: missing name, severity, examples, summary (or message), rationale (or documentation), check (or schema)\n")
+    assert done.stderr.count("\n") == 1
 
 
 # --- the parameterised checks -----------------------------------------------------------------------------------
@@ -438,6 +498,68 @@ def test_test_rules_on_a_malformed_or_empty_directory_is_exit_2(tmp_path: Path) 
     write_rules(tmp_path, {"x.yaml": "code: ORG1\n"})
     done = run_cli("test-rules", tmp_path)
     assert done.exit_code == 2 and "x.yaml: missing" in done.stderr
+
+
+FROZEN_VM = """\
+apiVersion: kubevirt.io/v1
+kind: VirtualMachine
+metadata:
+  name: web
+  namespace: prod
+spec:
+  template:
+    spec:
+      volumes:
+        - name: cloudinit
+          cloudInitNoCloud:
+            userData: |
+              #cloud-config
+              packages: [qemu-guest-agent]
+              runcmd:
+                - [systemctl, enable, --now, qemu-guest-agent.service]
+"""
+
+
+def versioned_rule(versions: str) -> str:
+    """ORG010, require-freeze, whose bad example names `versions` (YAML lines): a VM with a guest agent is frozen at
+    vmlint's default KubeVirt, which injects the freeze hooks, and not by KubeVirt 0.44, which injects none."""
+    return ("code: ORG010\nname: vms-are-frozen\nseverity: error\nsummary: Every VM is frozen.\nrationale: Because.\n"
+            "check: require-freeze\nexamples:\n  bad:\n    - " + versions.replace("\n", "\n      ")
+            + "manifest: |\n" + textwrap.indent(FROZEN_VM, "        ")
+            + "  good:\n    - |\n" + textwrap.indent(FROZEN_VM, "      "))
+
+
+def test_test_rules_lints_a_custom_example_at_the_versions_it_names(tmp_path: Path) -> None:
+    write_rules(tmp_path, {"ORG010.yaml": versioned_rule('kubevirt-version: "0.44.0"\n')})
+    assert run_cli("test-rules", tmp_path) == (
+        0, "ok    ORG010 vms-are-frozen (1 bad, 1 good)\n1 rule: 1 passed, 0 failed\n", "")
+    write_rules(tmp_path, {"ORG010.yaml": versioned_rule('velero-version: "1.8.0"\n')})  # the default KubeVirt
+    assert run_cli("test-rules", tmp_path) == (1, (
+        "FAIL  ORG010 vms-are-frozen (1 bad, 1 good)\n"
+        "      bad example 1 (at velero-version 1.8.0) gives no ORG010 finding\n"
+        "1 rule: 0 passed, 1 failed\n"), "")
+    write_rules(tmp_path, {"ORG010.yaml": versioned_rule('harvester-version: "1.2.0"\nvelero-version: "1.8.0"\n')})
+    assert load_rules_dir(tmp_path)[0].example_at("bad", 1) == " (at velero-version 1.8.0, harvester-version 1.2.0)"
+
+
+def test_explain_shows_the_versions_an_example_is_linted_at(tmp_path: Path) -> None:
+    write_rules(tmp_path / "rules", {"ORG010.yaml": versioned_rule('kubevirt-version: "0.44.0"\n')})
+    (tmp_path / ".vmlint.yaml").write_text("rules-dirs: [rules]\n")
+    done = run_cli("explain", "ORG010", cwd=tmp_path)
+    assert done.exit_code == 0
+    assert "\nBad (at kubevirt-version 0.44.0)\n  apiVersion: kubevirt.io/v1\n" in done.stdout
+    assert "\nGood\n  apiVersion: kubevirt.io/v1\n" in done.stdout
+
+
+@pytest.mark.parametrize(("versions", "error"), [
+    ("kubevirt-version: 0.44\n", "bad example 1: kubevirt-version must be a quoted string such as \"1.6.4\", not 0.44"),
+    ("kubevirt: \"0.44.0\"\n", "bad example 1: unknown key kubevirt (valid keys: manifest, kubevirt-version, "
+                              "velero-version, harvester-version)"),
+    ('kubevirt-version: "zero"\n', "bad example 1: 'zero' is not a version (expected for example 1.6.4 or v1.6.4)"),
+])
+def test_example_versions_vmlint_cannot_use_are_exit_2(tmp_path: Path, versions: str, error: str) -> None:
+    write_rules(tmp_path, {"ORG010.yaml": versioned_rule(versions)})
+    assert run_cli("test-rules", tmp_path) == (2, "", f"vmlint: error: {tmp_path / 'ORG010.yaml'}: {error}\n")
 
 
 def test_the_policy_pack_runs_on_the_examples_and_the_corpus() -> None:

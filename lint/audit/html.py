@@ -23,7 +23,7 @@ import hashlib
 import os
 from html import escape as _escape
 
-from lint.audit.verdicts import VERDICT_TEXT, AuditReport, VMReport
+from lint.audit.verdicts import VERDICT_ORDER, VERDICT_TEXT, AuditReport, VMReport
 from lint.core.findings import Finding
 
 # kubectl's short names for KubeVirt's kinds, the usual abbreviations for Kubernetes' (the full kind is the title)
@@ -47,7 +47,7 @@ COLOURS = {  # verdict: (bar and badge background, badge text)
 }
 BADGES = {"frozen": "#dafbe1", "not-frozen": "#ffebe9", "freeze-fails": "#fff1e5", "unknown": "#fff8c5",
           "not-running": "#eaeef2"}
-RANK = {"not-frozen": 0, "freeze-fails": 1, "unknown": 2, "frozen": 3, "not-running": 4}  # worst first
+RANK = {verdict: rank for rank, verdict in enumerate(VERDICT_ORDER)}  # worst first
 
 _STYLE = """
 :root { color-scheme: light; }

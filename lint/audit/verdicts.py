@@ -44,6 +44,10 @@ VERDICT_TEXT: dict[str, str] = {
     "freeze-fails": "freeze will fail",
     "not-running": "not running",  # an exported VM that is stopped: reports show it only where there is one
 }
+# Worst first: nothing freezes the guest (silently); a freeze is attempted and fails (Velero reports the hook's
+# error); vmlint cannot see whether it freezes; it will be frozen; it is stopped, so its volumes are consistent
+# without a freeze. The dashboard sorts by it and `vmlint audit --fail-on-verdict` cuts it.
+VERDICT_ORDER: tuple[Verdict, ...] = ("not-frozen", "freeze-fails", "unknown", "frozen", "not-running")
 OCCASIONAL = ("freeze-fails", "not-running")  # verdicts reports show only where some VM has them
 FREEZE_FAILS = ("VM406", "VM407")  # the guest is frozen, and the freeze itself fails
 FAMILIES: dict[str, str] = {
@@ -57,6 +61,21 @@ FAMILIES: dict[str, str] = {
     "VM9": "policies",
 }
 NO_NAMESPACE = "(no namespace)"
+
+
+class VerdictError(ValueError):
+    """A verdict name that is none of VERDICT_ORDER's: a usage error (exit 2)."""
+
+
+def parse_verdict(name: str) -> Verdict:
+    """A verdict by its id (`not-frozen`) or its text (`will not be frozen`), in any case: what
+    `--fail-on-verdict` takes, since the reports show the text and the dashboard's URL the id."""
+    wanted = " ".join(name.lower().split())
+    for verdict in VERDICT_ORDER:
+        if wanted in (verdict, VERDICT_TEXT[verdict]):
+            return verdict
+    names = ", ".join(f"{verdict} ({VERDICT_TEXT[verdict]})" for verdict in VERDICT_ORDER)
+    raise VerdictError(f"--fail-on-verdict {name!r} is not one of, worst to best: {names}")
 
 
 @dataclass(frozen=True)
@@ -106,6 +125,11 @@ class AuditReport:
         counted = Counter(vm.verdict for vm in self.vms)
         return {verdict: counted.get(verdict, 0) for verdict in VERDICT_TEXT
                 if verdict not in OCCASIONAL or counted.get(verdict)}
+
+    def at_or_below(self, verdict: Verdict) -> list[VMReport]:
+        """The VMs whose verdict is `verdict` or worse in VERDICT_ORDER."""
+        cut = VERDICT_ORDER.index(verdict)
+        return [vm for vm in self.vms if VERDICT_ORDER.index(vm.verdict) <= cut]
 
     def evidence_note(self) -> str | None:
         """Where the verdicts' evidence came from, when an export decided any (None for manifests alone)."""
@@ -284,8 +308,11 @@ def _vm(workload: Workload, ctx: CheckContext, findings: tuple[Finding, ...]) ->
 
 
 def audit_paths(paths: Sequence[str], namespace: str | None = None, kubevirt: str | None = None,
-                velero: str | None = None, harvester: str | None = None, config_file: str | None = None) -> AuditReport:
-    """`vmlint audit PATH`: the configuration, the default rule set, discovery, then build()."""
+                velero: str | None = None, harvester: str | None = None, config_file: str | None = None,
+                select: Sequence[str] | None = None, ignore: Sequence[str] | None = None) -> AuditReport:
+    """`vmlint audit PATH`: the configuration, the built-in rules chosen as `vmlint check` chooses them (`select`
+    and `ignore`, None where not given, over the configuration's), discovery, then build(): the verdicts are
+    judged on the findings of the rules that remain."""
     from pathlib import Path
 
     from lint.core.catalogue import builtin_catalogue
@@ -299,7 +326,8 @@ def audit_paths(paths: Sequence[str], namespace: str | None = None, kubevirt: st
     found = Path(config_file) if config_file else find_config(Path.cwd())
     config = load_config(found) if found else None
     get = config.get if config is not None else (lambda key, default=None: default)
-    rules = select_rules(builtin_catalogue(), get("select") or [], get("ignore") or [])
+    rules = select_rules(builtin_catalogue(), select if select is not None else get("select") or [],
+                         ignore if ignore is not None else get("ignore") or [])
     settings = target_settings(namespace or get("namespace"), kubevirt or get("kubevirt-version"),
                                velero or get("velero-version"), harvester or get("harvester-version"),
                                tuple(get("guest-agent-images", ()) or ()), os_images(get("guest-os-images", ())))

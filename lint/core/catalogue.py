@@ -27,6 +27,7 @@ from typing import Any, Literal
 from lint.core.findings import Severity
 
 FixAvailability = Literal["none", "safe", "unsafe"]
+EXAMPLE_VERSION_KEYS = ("kubevirt-version", "velero-version", "harvester-version")  # an example's target cluster
 _REQUIRED = ("code", "name", "severity", "summary", "rationale", "check", "fix", "examples")
 COMPILED = Path(__file__).resolve().parent / "catalogue.json"
 
@@ -51,6 +52,18 @@ class Rule:
     default_enabled: bool = True
     references: tuple[str, ...] = ()
     path: str = ""
+    # The target versions an example names, by "bad-1", "good-2"...: it is linted at those, not at the defaults
+    example_versions: dict[str, dict[str, str]] = field(default_factory=dict, hash=False, compare=False)
+
+    def versions_of(self, label: str, number: int) -> dict[str, str]:
+        """The versions the `number`th (from 1) `label` ("bad" or "good") example names; {} for the defaults."""
+        return self.example_versions.get(f"{label}-{number}", {})
+
+    def example_at(self, label: str, number: int) -> str:
+        """" (at kubevirt-version 1.6.3)" for an example that names versions, "" for one linted at the defaults:
+        how `vmlint explain` and `vmlint test-rules` say where an example holds."""
+        versions = self.versions_of(label, number)
+        return f" (at {', '.join(f'{key} {value}' for key, value in versions.items())})" if versions else ""
 
 
 @dataclass(frozen=True)
@@ -158,6 +171,38 @@ def _catalogue(directory: Path, files: Iterable[tuple[Path, Any]]) -> Catalogue:
     return Catalogue(tuple(sorted(rules, key=lambda rule: rule.code)))
 
 
+def read_examples(examples: Any, path: Path | str) -> tuple[tuple[str, ...], tuple[str, ...], dict[str, dict[str, str]]]:
+    """A rule's bad and good manifests, and the versions an example names.
+
+    An example is a YAML document as a string, or a mapping of `manifest` (that string) and any of
+    EXAMPLE_VERSION_KEYS, each a quoted string (YAML reads an unquoted 1.10 as the number 1.1): an example that
+    is bad or good only at some KubeVirt or Velero version says so, and `vmlint test-rules` lints it there."""
+    examples = examples if isinstance(examples, dict) else {}
+    found: dict[str, list[str]] = {"bad": [], "good": []}
+    versions: dict[str, dict[str, str]] = {}
+    for label in found:
+        for number, example in enumerate(examples.get(label) or (), start=1):
+            if isinstance(example, dict):
+                versions[f"{label}-{number}"] = _example_versions(example, f"{path}: {label} example {number}")
+                example = example.get("manifest")
+            if not isinstance(example, str):
+                raise CatalogueError(f"{path}: {label} example {number} must be a YAML document as a string, or a "
+                                     f"mapping of manifest (that string) and {', '.join(EXAMPLE_VERSION_KEYS)}")
+            found[label].append(example)
+    return tuple(found["bad"]), tuple(found["good"]), versions
+
+
+def _example_versions(example: dict[Any, Any], where: str) -> dict[str, str]:
+    unknown = sorted(map(str, set(example) - {"manifest", *EXAMPLE_VERSION_KEYS}))
+    if unknown:
+        raise CatalogueError(f"{where}: unknown key {', '.join(unknown)} (valid keys: manifest, "
+                             f"{', '.join(EXAMPLE_VERSION_KEYS)})")
+    for key in EXAMPLE_VERSION_KEYS:
+        if key in example and not isinstance(example[key], str):
+            raise CatalogueError(f"{where}: {key} must be a quoted string such as \"1.6.4\", not {example[key]!r}")
+    return {key: example[key] for key in EXAMPLE_VERSION_KEYS if key in example}
+
+
 def _rule(data: Any, path: Path) -> Rule:
     if not isinstance(data, dict):
         raise CatalogueError(f"{path}: a rule file must be a mapping")
@@ -170,8 +215,7 @@ def _rule(data: Any, path: Path) -> Rule:
         severity = Severity.parse(str(data["severity"]))
     except KeyError:
         raise CatalogueError(f"{path}: unknown severity {data['severity']!r}") from None
-    examples = data["examples"] or {}
-    bad, good = tuple(examples.get("bad") or ()), tuple(examples.get("good") or ())
+    bad, good, versions = read_examples(data["examples"], path)
     if not bad or not good:
         raise CatalogueError(f"{path}: a rule needs at least one bad and one good example")
     return Rule(
@@ -189,6 +233,7 @@ def _rule(data: Any, path: Path) -> Rule:
         default_enabled=bool(data.get("enabled", True)),
         references=tuple(str(ref) for ref in data.get("references") or ()),
         path=str(path),
+        example_versions=versions,
     )
 
 

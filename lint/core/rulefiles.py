@@ -19,8 +19,8 @@ JSON Schema applied to a selected part of an object or one of the parameterised 
       keys: [pre.hook.backup.velero.io/on-error]
     message: "{detail}"                     # optional template: {detail} {key} {value} {path} {kind} {name} {namespace}
     examples:
-      bad: [...]
-      good: [...]
+      bad: [...]                            # each a manifest, or {manifest: ..., kubevirt-version: "1.5.0"} to
+      good: [...]                           #   lint it at a version (also velero-version, harvester-version)
 
 Every custom rule runs through one registered check, `policy` (lint.checks.parameterised), which dispatches
 on `params["check"]`; VM902 is the `require-freeze` check applied to every workload.
@@ -33,7 +33,7 @@ from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import Any
 
-from lint.core.catalogue import Catalogue, CatalogueError, Rule, builtin_catalogue
+from lint.core.catalogue import Catalogue, CatalogueError, Rule, builtin_catalogue, read_examples
 from lint.core.findings import Severity
 from lint.golang.duration import parse_duration
 
@@ -114,9 +114,8 @@ def rule_from_data(data: Any, path: Path, builtin_checks: Collection[str] = ()) 
     except KeyError:
         raise fail(f"severity must be error, warning or info, not {data['severity']!r}") from None
     fix = data.get("fix", "none")
-    examples = data["examples"] if isinstance(data["examples"], dict) else {}
-    bad, good = examples.get("bad") or (), examples.get("good") or ()
-    if not bad or not good or not all(isinstance(e, str) for e in (*bad, *good)):
+    bad, good, versions = read_examples(data["examples"], path)
+    if not bad or not good:
         raise fail("a rule needs at least one bad and one good example (examples: {bad: [...], good: [...]}, "
                    "each a YAML document as a string)")
     check = str(data.get("check") or "json-schema")
@@ -143,13 +142,14 @@ def rule_from_data(data: Any, path: Path, builtin_checks: Collection[str] = ()) 
         rationale=str(data.get("rationale") or data.get("documentation")).strip(),
         check=check,
         fix=fix,
-        examples_bad=tuple(bad),
-        examples_good=tuple(good),
+        examples_bad=bad,
+        examples_good=good,
         params=params,
         hint=str(data["hint"]).strip() if data.get("hint") else None,
         default_enabled=bool(data.get("enabled", True)),
         references=tuple(str(ref) for ref in data.get("references") or ()),
         path=str(path),
+        example_versions=versions,
     )
 
 

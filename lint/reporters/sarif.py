@@ -176,8 +176,9 @@ def fingerprints(findings: Iterable[Finding]) -> list[str]:
 
 def _help_text(rule: Rule) -> str:
     parts = [rule.summary, rule.rationale]
-    parts += [f"Bad:\n{example.rstrip()}" for example in rule.examples_bad]
-    parts += [f"Good:\n{example.rstrip()}" for example in rule.examples_good]
+    parts += [f"Bad{rule.example_at('bad', n)}:\n{example.rstrip()}" for n, example in enumerate(rule.examples_bad, 1)]
+    parts += [f"Good{rule.example_at('good', n)}:\n{example.rstrip()}"
+              for n, example in enumerate(rule.examples_good, 1)]
     if rule.references:
         parts.append("References:\n" + "\n".join(f"- {ref}" for ref in rule.references))
     return "\n\n".join(parts)
@@ -185,8 +186,9 @@ def _help_text(rule: Rule) -> str:
 
 def _help_markdown(rule: Rule) -> str:
     parts = [f"**{rule.code} {rule.name}**: {rule.summary}", rule.rationale]
-    parts += [f"Bad:\n\n{_fenced(example)}" for example in rule.examples_bad]
-    parts += [f"Good:\n\n{_fenced(example)}" for example in rule.examples_good]
+    parts += [f"Bad{rule.example_at('bad', n)}:\n\n{_fenced(example)}" for n, example in enumerate(rule.examples_bad, 1)]
+    parts += [f"Good{rule.example_at('good', n)}:\n\n{_fenced(example)}"
+              for n, example in enumerate(rule.examples_good, 1)]
     if rule.references:
         parts.append("References:\n\n" + "\n".join(f"- {ref}" for ref in rule.references))
     return "\n\n".join(parts)

@@ -87,6 +87,9 @@ class RunOptions:
     root: Path | None = None
     inline_suppressions: bool = True
     limits: Limits = field(default_factory=Limits)
+    # Every code of the catalogue in use, custom rules included: a suppression naming a custom rule that suppresses
+    # nothing is unused, not unknown, even where this run leaves that rule out
+    known_codes: frozenset[str] = frozenset()
 
     def ignored_in(self, item: InputFile) -> tuple[str, ...]:
         if not self.per_file_ignores or item.path is None:
@@ -191,7 +194,7 @@ def run(
     enabled = {item.rule.code for item in bound}
     for outcome in outcomes:
         kept = [f for f in outcome.findings if not suppressed(outcome.directives, f.code, f.line)]
-        kept.extend(_unused_suppressions(outcome.path, outcome.directives, bound, enabled))
+        kept.extend(_unused_suppressions(outcome.path, outcome.directives, bound, enabled, options.known_codes))
         result.findings.extend(replace(f, severity=options.severity[f.code]) if f.code in options.severity else f
                                for f in kept)
     result.findings.sort(key=Finding.sort_key)
@@ -346,11 +349,12 @@ def _from_cache(path: str, entry: dict | None) -> FileOutcome | None:  # type: i
         return None
 
 
-def _unused_suppressions(path: str, found: Sequence[Directive], bound: Sequence[_Bound], enabled: set[str]) -> list[Finding]:
+def _unused_suppressions(path: str, found: Sequence[Directive], bound: Sequence[_Bound], enabled: set[str],
+                         known_codes: frozenset[str]) -> list[Finding]:
     rule = next((item.rule for item in bound if item.spec.scope == "suppression"), None)
     if rule is None or not found:
         return []
-    known = {item.code for item in builtin_catalogue()}
+    known = {item.code for item in builtin_catalogue()} | enabled | known_codes
     findings = []
     for directive, code, why in unused(found, known, enabled):
         span = directive.span

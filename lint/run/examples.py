@@ -12,7 +12,9 @@ from lint.core.catalogue import CatalogueError, Rule
 from lint.core.rulefiles import load_rules_dir
 from lint.run.discovery import InputFile
 from lint.run.engine import run
+from lint.run.runner import target_settings
 from lint.target.settings import Settings
+from lint.target.versions import VersionError
 
 FAULTY_CHECK = "hook-not-on-pod"  # a workload check every VM example runs
 
@@ -43,18 +45,30 @@ def run_examples(directory: Path) -> list[ExampleOutcome]:
                 name = f"{rule.code}.{label}-{number}.yaml"
                 # VM090 judges the others' codes; VM009 reports another check's failure
                 chosen = rules if rule.check in ("unused-suppression", "internal-error") else [rule]
+                settings = example_settings(rule, label, number)
                 with injected_fault(rule.check == "internal-error" and label == "bad"):
-                    result = run([InputFile(name, None, example.encode("utf-8"))], chosen, Settings())
+                    result = run([InputFile(name, None, example.encode("utf-8"))], chosen, settings)
                 found = [f for f in result.findings if f.code == rule.code]
+                title = f"{label} example {number}{rule.example_at(label, number)}"
                 if result.errors:
-                    failures.append(f"{label} example {number}: {result.errors[0]}")
+                    failures.append(f"{title}: {result.errors[0]}")
                 elif label == "bad" and not found:
-                    failures.append(f"bad example {number} gives no {rule.code} finding")
+                    failures.append(f"{title} gives no {rule.code} finding")
                 elif label == "good" and found:
-                    failures.extend(f"good example {number} gives {f.code} at {f.line}:{f.column}: {f.message}"
-                                    for f in found)
+                    failures.extend(f"{title} gives {f.code} at {f.line}:{f.column}: {f.message}" for f in found)
         outcomes.append(ExampleOutcome(rule, tuple(failures)))
     return outcomes
+
+
+def example_settings(rule: Rule, label: str, number: int) -> Settings:
+    """The target cluster an example is linted at: the versions it names, else vmlint's defaults. A version
+    vmlint cannot read is the rule file's defect (exit 2)."""
+    versions = rule.versions_of(label, number)
+    try:
+        return target_settings(None, versions.get("kubevirt-version"), versions.get("velero-version"),
+                               versions.get("harvester-version"))
+    except VersionError as err:
+        raise CatalogueError(f"{rule.path}: {label} example {number}: {err}") from None
 
 
 @contextmanager

@@ -119,7 +119,7 @@ class Setup:
 
 def setup(request: Request, config: Config) -> Setup:
     """The request's choices over the configuration's (`vmlint check`, and the language server per file)."""
-    catalogue = catalogue_with(tuple(config.root / directory for directory in config.get("rules-dirs", ())))
+    catalogue = _catalogue_of(config)
     rules = select_rules(catalogue, _pick(request.select, config.get("select"), []), _pick(request.ignore, config.get("ignore"), []))
     if _pick(request.profile, config.get("profile"), "default") == "strict":
         rules = _with_policies(catalogue, rules, _pick(request.ignore, config.get("ignore"), []))
@@ -140,8 +140,19 @@ def setup(request: Request, config: Config) -> Setup:
         root=config.root,
         inline_suppressions=_pick(request.inline_suppressions, config.get("inline-suppressions"), True),
         limits=limits_from(config.get("limits", {})),
+        known_codes=frozenset(rule.code for rule in catalogue),
     )
     return Setup(catalogue, rules, settings, options)
+
+
+def configured_catalogue(config_file: str | None) -> Catalogue:
+    """The rules a `vmlint check` from here would know: the built-in ones and the custom rules of the configuration's
+    `rules-dirs` (`--config`, else the closest configuration), for `vmlint rules` and `vmlint explain`."""
+    return _catalogue_of(_config(Request(config=config_file)))
+
+
+def _catalogue_of(config: Config) -> Catalogue:
+    return catalogue_with(tuple(config.root / directory for directory in config.get("rules-dirs", ())))
 
 
 def _baseline(request: Request, result: RunResult, stderr: TextIO) -> None:
