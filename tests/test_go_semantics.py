@@ -21,7 +21,7 @@ from types import ModuleType
 import pytest
 
 from lint.golang.duration import GoDuration, parse_duration
-from lint.golang.json import GoJSONResult, decode_string_slice
+from lint.golang.json import GoJSONResult, _emulate, _fast_decode, decode_string_slice
 from lint.golang.strconv import go_string_bytes, parse_bool
 
 ORACLE_DIR = Path(__file__).resolve().parent / "oracle"
@@ -235,6 +235,70 @@ HARVESTER_KB_COMMAND = '["/usr/bin/virt-freezer", "--freeze", "--namespace", "[V
 )
 def test_json_examples(text: str, expected: GoJSONResult) -> None:
     assert decode_string_slice(text) == expected
+
+
+
+def _fast_path_disagreements(inputs: list[str]) -> tuple[int, list[str]]:
+    """How many inputs the fast path answers, and where its answer is not the emulation's."""
+    answered, problems = 0, []
+    for text in inputs:
+        fast = _fast_decode(text)
+        if fast is None:
+            continue
+        answered += 1
+        slow = _emulate(text)
+        if fast != slow:
+            problems.append(f"  {_short(text)}\n    fast:      {fast}\n    emulation: {slow}")
+    return answered, problems
+
+
+def test_json_fast_path_is_the_emulation_on_every_vector() -> None:
+    """Every committed Go vector (and the live oracle's second seed) through both paths: the fast path either
+    declines or gives exactly the emulation's answer, and it answers only where Go decoded without error."""
+    vectors = regenerate.read_vectors("json")
+    go_ok = {vector["input"] for vector in vectors if vector["kind"] == "ok"}
+    inputs = [vector["input"] for vector in vectors] + generator.cases("json", LIVE_SEEDS[1])
+    answered, problems = _fast_path_disagreements(inputs)
+    assert not problems, f"{len(problems)} fast-path answers differ\n" + "\n".join(problems[:MAX_REPORTED])
+    assert not {v["input"] for v in vectors if _fast_decode(v["input"]) is not None} - go_ok
+    assert answered >= 300, f"the fast path answered only {answered} inputs: the comparison proves little"
+
+
+HOSTILE_JSON = [
+    "[NaN]", '["a", NaN]', "[Infinity]", "[-Infinity]", '["a",-Infinity]',  # Python accepts, Go does not
+    '["\\ud800"]', '["\\udc00x"]', '["\\ud83d\\ude00"]', '["\\ud83d"]', '["\\u0041"]',  # \u escapes
+    '["\ud800"]', '["a\udfff"]',  # lone surrogates in the Python str: Go sees U+FFFD
+    '["\u00e9"]', "[\u201ca\u201d]", "\ufeff[\"a\"]", '["a"]\u00a0', '\u3000["a"]',  # non-ASCII
+    '[{"a": "1", "a": "2"}]', '[{"a": 1}]', '{"a": ["x"]}',  # objects, duplicate keys
+    "[1e400]", "[-0]", "[1.]", "[01]", "[123456789012345678901234567890]", '["a", 1.5e-7]',  # numbers
+    '["a\tb"]', '["a\nb"]', '["a\x00"]', '["\x1f"]', '["\x7f"]',  # raw control characters, DEL
+    '\x0c["a"]', '["a"]\x0b', '[\x0c"a"]', '["a",\x85"b"]',  # whitespace outside Go's set
+    ' \t\r\n["a"] \t\r\n',  # whitespace both accept
+    '["a"] x', '["a"]["b"]', '["a"],', '["a",]', "[,]", "[", "", " ", "]",  # trailing data, truncation
+    '["a\\x"]', '["a\\\'"]', '["\\', '["\\"]',  # escapes Go and Python reject
+    '["\\"\\\\\\/\\b\\f\\n\\r\\t"]',  # the simple escapes both read alike
+    "null", "true", '"a"', "1", "[null]", '[null, "a", null]', "[true]", '[["a"]]', "[[]]",
+    "[" * 10_001, "[" * 100_000 + "]" * 100_000, "[" * 5_000 + "]" * 5_000,  # depth
+]
+
+
+@pytest.mark.parametrize("text", HOSTILE_JSON)
+def test_json_fast_path_hostile(text: str) -> None:
+    """Where the decoders could differ, the fast path declines; where it answers, it is the emulation."""
+    fast = _fast_decode(text)
+    slow = _emulate(text)
+    if fast is not None:
+        assert fast == slow
+        assert slow.kind == "ok"
+    assert decode_string_slice(text) == slow
+
+
+@pytest.mark.parametrize("text", [
+    "[NaN]", "[Infinity]", '["\\ud800"]', '["\ud800"]', '[{"a": "1", "a": "2"}]', "[-0]", "[1.]", "[01]",
+    "[1e400]", '["a\tb"]', '\x0c["a"]', '["a"] x', "[" * 100_000 + "]" * 100_000, '["\u00e9"]', "null",
+])
+def test_json_fast_path_declines_where_python_and_go_may_differ(text: str) -> None:
+    assert _fast_decode(text) is None
 
 
 @pytest.mark.parametrize(

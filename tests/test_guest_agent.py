@@ -915,3 +915,21 @@ def test_hostile_user_data_stays_bounded() -> None:
         command = f"sh -c {shlex.quote(command)}"
         text = vm(*user_data("#cloud-config", "runcmd:", f"  - {json.dumps(command)}"))
         assert agent_evidence(text).enabled == (depth <= 3), command
+
+
+def test_same_user_data_is_parsed_once_and_read_in_place() -> None:
+    """Two VMs in two files with the same #cloud-config: composed once (lint.guest.parsed), and each finding
+    still points into its own file."""
+    from lint.guest import parsed
+
+    lines = ("#cloud-config", "packages: qemu-guest-agent", "runcmd:", "  - systemctl enable --now qemu-guest-agent")
+    first = vm(*user_data(*lines))
+    second = vm(*user_data(*lines), metadata="  labels:\n    app: web\n    tier: db\n", name="db")
+    parsed._composed.cache_clear()
+    parsed._split_memo.cache_clear()
+    findings = lint_files(("a.yaml", first), ("b.yaml", second))
+    assert parsed._composed.cache_info().misses == 1 and parsed._composed.cache_info().hits >= 1
+    assert parsed._split_memo.cache_info().misses == 1 and parsed._split_memo.cache_info().hits >= 1
+    got = sorted((f.path, f.code, f.line, f.column) for f in findings if f.code == "VM404")
+    assert got == [("a.yaml", "VM404", *pos(first, "qemu-guest-agent")),
+                   ("b.yaml", "VM404", *pos(second, "qemu-guest-agent"))]

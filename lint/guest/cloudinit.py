@@ -21,16 +21,16 @@ from lint.guest.evidence import (
     items,
     scalar,
 )
+from lint.guest.parsed import composed
 from lint.guest.scripts import read_argv, read_shell
-from lint.text.compose import load_documents
 from lint.text.nodes import Mapping, Node, Scalar, Sequence
 from lint.text.scalars import node_type
 from lint.text.source import SourceText
 
 
 def read_cloud_config(text: str, where: Where, reading: Reading) -> None:
-    embedded = SourceText(text)
-    documents = [doc for doc in load_documents(embedded) if doc.root is not None or doc.syntax_error or doc.limit]
+    embedded, parsed = composed(text)
+    documents = [doc for doc in parsed if doc.root is not None or doc.syntax_error or doc.limit]
     if not documents:
         return
     document = documents[0]

@@ -21,9 +21,9 @@ import re
 from dataclasses import replace
 
 from lint.guest.evidence import AGENT_UNIT, UNIT, ConfigEntry, Reading, Reason, Where, items, scalar
+from lint.guest.parsed import composed
 from lint.guest.scripts import read_shell
 from lint.kube.objects import mapping_at
-from lint.text.compose import load_documents
 from lint.text.nodes import Mapping, Node, Scalar, Span, value_span
 from lint.text.source import SourceText
 
@@ -35,8 +35,8 @@ _SECTION = re.compile(r"^[ \t]*\[([^\]]*)\][ \t]*$", re.M)
 
 def read_ignition(text: str, where: Where, summary: Reason) -> Reading:
     reading = Reading("ignition", summary)
-    source = SourceText(text)
-    documents = [doc for doc in load_documents(source) if doc.root is not None or doc.syntax_error]
+    source, parsed = composed(text)
+    documents = [doc for doc in parsed if doc.root is not None or doc.syntax_error]
     root = documents[0].root if documents and len(documents) == 1 else None
     if not isinstance(root, Mapping) or root.get("ignition") is None:
         reading.unknown = Reason(f"{summary.text} is not JSON vmlint can read", summary.span, summary.source,

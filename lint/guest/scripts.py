@@ -10,10 +10,10 @@ name the agent are tokenised, and nested shells are followed to a fixed depth.
 from __future__ import annotations
 
 import re
-import shlex
 from collections.abc import Iterator
 
 from lint.guest.evidence import AGENT_PACKAGE, PACKAGE, UNIT, Command, Reading, Reason, Where
+from lint.guest.parsed import shell_words
 from lint.text.nodes import Span
 
 _SHELLS = frozenset({"sh", "bash", "dash", "ash", "zsh", "ksh"})
@@ -94,12 +94,7 @@ def read_shell(command: str, span: Span, module: str, reading: Reading, depth: i
         for line, _, _, body in _lines(command):
             read_shell(line, span, module, reading, depth + 1, body)
         return
-    try:
-        lexer = shlex.shlex(command, posix=True, punctuation_chars=";&|()")
-        lexer.whitespace_split = True
-        tokens = list(lexer)
-    except ValueError:
-        tokens = command.split()
+    tokens = list(shell_words(command))
     words: list[str] = []
     previous: list[str] = []
     separator = ""
