@@ -150,3 +150,28 @@ def test_a_warm_cache_follows_an_export_in_another_file(tmp_path) -> None:  # ty
     assert check() == [f"{tmp_path / 'vmi.yaml'}:VM602"]  # warm
     (tmp_path / "pod.yaml").write_text(pod.format(hooks=""))  # the pod lost its hooks: nothing freezes the guest
     assert check() == []
+
+
+def test_one_process_reads_each_file_once(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The pre-pass's bytes serve the main pass in one process: a Secret file (parsed by both passes), a VM
+    whose user data is in it, a kustomization and a file with a Velero Backup are each read from disk once."""
+    from pathlib import Path
+
+    vm = ("apiVersion: kubevirt.io/v1\nkind: VirtualMachine\nmetadata: {name: web, namespace: prod}\nspec:\n  template:\n"
+          "    spec:\n      volumes:\n      - name: ci\n        cloudInitNoCloud: {secretRef: {name: ud}}\n")
+    files = {
+        "secret.yaml": "apiVersion: v1\nkind: Secret\nmetadata: {name: ud, namespace: prod}\nstringData: {userdata: '#cloud-config'}\n",
+        "vm.yaml": vm,
+        "kustomization.yaml": "namespace: prod\nresources: [vm.yaml, secret.yaml]\n",
+        "backup.yaml": "apiVersion: velero.io/v1\nkind: Backup\nmetadata: {name: b, namespace: velero}\nspec: {}\n",
+    }
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+    rules = select_rules(builtin_catalogue(), ("ALL",))
+    reads: list[str] = []
+    read_bytes = Path.read_bytes
+    monkeypatch.setattr(Path, "read_bytes", lambda self: reads.append(self.name) or read_bytes(self))
+    inputs = list(discover([str(tmp_path)]))
+    result = run(inputs, rules, Settings(), jobs=1)
+    assert result.files == 4 and result.findings
+    assert sorted(reads) == sorted(files)

@@ -151,10 +151,14 @@ def run(
 
         facts = Facts.open(cache_dir, options.limits)
     failures: dict[str, Finding] = {}  # the pre-pass's, reported with the file's other findings
+    kept: dict[str, bytes] | None = {} if jobs == 1 else None  # worker processes read their files themselves
     index = (RunIndex(secrets=dict(secrets.secrets), kustomize=secrets.kustomize, images=dict(secrets.images),
                       live=secrets.live, configmaps=dict(secrets.configmaps))
              if secrets is not None
-             else secrets_index(inputs, options.limits, facts, digests, jobs, failures))
+             else secrets_index(inputs, options.limits, facts, digests, jobs, failures, kept))
+    if kept:
+        inputs = [_with_bytes(item, kept) for item in inputs]
+        kept = None
     settings, note = settings_from_export(settings, index.live)  # an export's launchers name the KubeVirt
     if note:
         result.notes.append(note)
@@ -375,6 +379,7 @@ def secrets_index(
     digests: dict[str, str] | None = None,
     jobs: int = 1,
     failures: dict[str, Finding] | None = None,
+    kept: dict[str, bytes] | None = None,
 ) -> RunIndex:
     """Index every Secret of the run before any check runs: a VM's cloud-init may live in another file (and so may
     a sysprep volume's answer file, in a Secret or a ConfigMap whose bytes say `kind: ConfigMap` and "nattend").
@@ -383,7 +388,8 @@ def secrets_index(
     reported in the main pass. Kustomizations are indexed here too (lint.kube.kustomize): which `namespace:`
     applies to which file. With `facts`, what a file's bytes gave in an earlier run is not parsed again;
     `digests` receives each file's content digest, so that the cache need not read the file a second time;
-    `failures` the VM009 finding of each file that vmlint failed on here (lint.run.isolation).
+    `failures` the VM009 finding of each file that vmlint failed on here (lint.run.isolation); `kept` the bytes
+    of the first files read, up to _KEPT_BYTES, for a main pass in this process to use instead of reading them again.
     """
     failures = {} if failures is None else failures
     index = RunIndex()
@@ -391,11 +397,15 @@ def secrets_index(
         index.kustomize.memo = facts.memo
     secret_files: list[tuple[InputFile, str]] = []  # in input order: of two Secrets with one name, the last wins
     live_files: list[tuple[InputFile, str]] = []
+    budget = _KEPT_BYTES
     for item in inputs:
         try:
             data = item.read()
         except OSError:
             continue
+        if kept is not None and item.data is None and len(data) <= _KEPT_FILE_BYTES and budget >= len(data):
+            kept[item.display] = data
+            budget -= len(data)
         content = hashlib.sha256(data).hexdigest() if digests is not None or facts is not None else ""
         if digests is not None:
             digests[item.display] = content
@@ -415,7 +425,7 @@ def secrets_index(
     for kind, files, valid in ((_INDEXED, secret_files, _are_records), (_LIVE, live_files, valid_facts)):
         for item, content in files:
             if facts is None or not facts.known(kind, content, valid):
-                job = wanted.get(item.display, _Prepass(item, False, False))
+                job = wanted.get(item.display, _Prepass(_with_bytes(item, kept), False, False))
                 wanted[item.display] = replace(job, records=job.records or kind == _INDEXED,
                                                live=job.live or kind == _LIVE)
     jobs_list = list(wanted.values())
@@ -442,6 +452,18 @@ def secrets_index(
                     _, namespace, name, values, undecodable = record
                     index.add_secret_data(SecretData(namespace, name, values, tuple(undecodable)))
     return index
+
+
+# The bytes the pre-pass keeps for the main pass when both run in this process: those of the first files, none
+# larger than a mebibyte, until the run ends; a bound, so that memory does not grow with the size of the run.
+_KEPT_BYTES = 16 * 1024 * 1024
+_KEPT_FILE_BYTES = 1024 * 1024
+
+
+def _with_bytes(item: InputFile, kept: dict[str, bytes] | None) -> InputFile:
+    """The input with the bytes the pre-pass kept of it, so that it is not read again."""
+    data = kept.get(item.display) if kept else None
+    return item if data is None else replace(item, data=data)
 
 
 _INDEXED = "secrets-images-configmaps"  # what the pre-pass remembers per file content (lint.run.cache.Facts)
