@@ -342,20 +342,26 @@ class _Builder:
     def _consume(self, parser: object) -> None:
         """Turn the event stream into nodes. The expanded size (what alias expansion would materialise) is a
         running count: every node adds one and every alias adds its target's whole size, so a collection's
-        size is the count at its end minus the count at its start, and only anchored collections keep theirs."""
+        size is the count at its end minus the count at its start, and only anchored collections keep theirs.
+
+        This loop builds every node of every document a rule reads, so it is written for speed: locals for
+        what it looks up per event, and each node attached to its parent inline."""
         source, offset, limits = self.source, self.offset, self.limits
+        scalar_chars, depth = limits.scalar_chars, limits.depth
         # per open collection: [node, start offset, anchor, count at start, key waiting for its value]
         stack: list[list] = []  # type: ignore[type-arg]
+        roots, anchors, mappings = self.roots, self.anchors, self.mappings
         count = 0
         sizes: dict[int, int] = {}  # expanded size of each anchored collection
+        new_span = Span.__new__
         check_event, get_event = parser.check_event, parser.get_event  # type: ignore[attr-defined]
         while check_event():
             event = get_event()
             kind = type(event)
             if kind is ScalarEvent:
                 value = event.value
-                if len(value) > limits.scalar_chars:
-                    raise _LimitExceeded("scalar size", limits.scalar_chars, len(value), event.start_mark.index)
+                if len(value) > scalar_chars:
+                    raise _LimitExceeded("scalar size", scalar_chars, len(value), event.start_mark.index)
                 tag = getattr(event, "ctag", None) or event.tag
                 if tag is None:
                     tag = PLAIN_TAG if event.implicit[0] else STR_TAG
@@ -363,15 +369,16 @@ class _Builder:
                     tag = str(tag)
                     if tag == "!":
                         tag = STR_TAG  # a lone `!` turns implicit typing off: the value is a string
-                node: Node = Scalar(value, tag, event.style or "",
-                                    Span.of(source, offset + event.start_mark.index, offset + event.end_mark.index))
+                span = new_span(Span)
+                span.start, span.end, span._lines, span._where = (
+                    offset + event.start_mark.index, offset + event.end_mark.index, source, None)
+                node: Node = Scalar(value, tag, event.style or "", span)
                 count += 1
                 if event.anchor is not None:
-                    self.anchors[event.anchor] = node
-                self._attach(stack, node)
+                    anchors[event.anchor] = node
             elif kind is MappingStartEvent or kind is SequenceStartEvent:
-                if len(stack) >= limits.depth:
-                    raise _LimitExceeded("nesting depth", limits.depth, len(stack) + 1, event.start_mark.index)
+                if len(stack) >= depth:
+                    raise _LimitExceeded("nesting depth", depth, len(stack) + 1, event.start_mark.index)
                 tag = str(getattr(event, "ctag", None) or event.tag or "")
                 if kind is SequenceStartEvent:
                     node = Sequence([], tag or "tag:yaml.org,2002:seq", bool(event.flow_style), None)  # type: ignore[arg-type]
@@ -380,35 +387,50 @@ class _Builder:
                 stack.append([node, event.start_mark.index, event.anchor, count, None])
                 count += 1
                 if event.anchor is not None:
-                    self.anchors[event.anchor] = node
+                    anchors[event.anchor] = node
+                continue  # attached when it ends
             elif kind is MappingEndEvent or kind is SequenceEndEvent:
                 node, start, anchor, before, _ = stack.pop()
                 node.span = Span.of(source, offset + start, offset + event.end_mark.index)
                 if kind is MappingEndEvent:
-                    self.mappings.append(node)  # type: ignore[arg-type]
+                    mappings.append(node)  # type: ignore[arg-type]
                 size = count - before
                 if size > limits.expanded_nodes:
                     raise _LimitExceeded("alias expansion", limits.expanded_nodes, size, start)
                 if anchor is not None:
                     sizes[id(node)] = size
-                self._attach(stack, node)
             elif kind is AliasEvent:
-                target = self.anchors.get(event.anchor)
+                target = anchors.get(event.anchor)
                 if target is None:
                     raise ComposerError(None, None, f"found undefined alias {event.anchor!r}", event.start_mark)
                 if any(entry[0] is target for entry in stack):
                     raise ComposerError(None, None, f"found recursive alias {event.anchor!r}", event.start_mark)
                 count += sizes.get(id(target), 1)
-                self._attach(stack, target)
-            elif kind is DocumentStartEvent:
-                self.anchors = {}
-                self.open = True
-                self.directive_after_open_end = None
-            elif kind is DocumentEndEvent:
-                self.open = False
-                at = event.start_mark.index  # an implicit end stands at the token that ended the document
-                if not event.explicit and self._directive_at(at):
-                    self.directive_after_open_end = at
+                node = target
+            else:
+                if kind is DocumentStartEvent:
+                    self.anchors = anchors = {}
+                    self.open = True
+                    self.directive_after_open_end = None
+                elif kind is DocumentEndEvent:
+                    self.open = False
+                    at = event.start_mark.index  # an implicit end stands at the token that ended the document
+                    if not event.explicit and self._directive_at(at):
+                        self.directive_after_open_end = at
+                continue
+            # attach the node: to the roots, to its sequence, or to its mapping as a key or as the waiting key's value
+            if not stack:
+                roots.append(node)
+                continue
+            entry = stack[-1]
+            parent = entry[0]
+            if type(parent) is Sequence:
+                parent.items.append(node)
+            elif entry[4] is None:
+                entry[4] = node
+            else:
+                parent.pairs.append((entry[4], node))
+                entry[4] = None
 
     def _directive_at(self, index: int) -> bool:
         """Whether a directive token starts at this chunk offset: a `%` at the start of a line."""
@@ -425,20 +447,6 @@ class _Builder:
         if at is None:
             return None
         return _MisplacedDirective(_DIRECTIVE_NAME.match(chunk, at).group(), at)  # type: ignore[union-attr]
-
-    def _attach(self, stack: list, node: Node) -> None:  # type: ignore[type-arg]
-        if not stack:
-            self.roots.append(node)
-            return
-        entry = stack[-1]
-        parent = entry[0]
-        if type(parent) is Sequence:
-            parent.items.append(node)
-        elif entry[4] is None:
-            entry[4] = node
-        else:
-            parent.pairs.append((entry[4], node))
-            entry[4] = None
 
     def _place_empty_values(self, mapping: Mapping) -> None:
         """Put an empty value just after its key's colon, as libyaml does (the pure parser puts it at the next
