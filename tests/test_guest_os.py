@@ -7,8 +7,23 @@ from pathlib import Path
 
 import pytest
 from conftest import CORPUS, require_corpus
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from lint.guest.guestos import DECLARED, HINT, REPORTED, WEAK, GuestOS, ReportedOS, guest_os, name_os, os_answer
+from lint.guest.guestos import (
+    DECLARED,
+    HINT,
+    REPORTED,
+    WEAK,
+    GuestOS,
+    ReportedOS,
+    _json_image_ids,
+    _yaml_image_ids,
+    claimed_image_ids,
+    guest_os,
+    name_os,
+    os_answer,
+)
 from lint.kube.loading import load_file
 from lint.run.discovery import InputFile
 from lint.run.engine import secrets_index
@@ -190,3 +205,46 @@ def test_the_real_corpus() -> None:
             seen.append([path.name, workload.name.value if workload.name else None, found.family,
                          [[c.os.title, c.source, c.span.line, c.span.column] for c in found.clues]])
     assert seen == EXPECTED_CORPUS
+
+
+_ID = "harvesterhci.io/imageId"
+_ID_VALUES = st.one_of(st.none(), st.booleans(), st.integers(-5, 5), st.floats(allow_nan=False, allow_infinity=False),
+                       st.text(alphabet="abc-/ :#{}[],'\"", max_size=8), st.just({}), st.just([1]))
+_CLAIM = st.one_of(
+    st.fixed_dictionaries({"metadata": st.one_of(
+        st.none(), st.just("x"),
+        st.fixed_dictionaries({"annotations": st.one_of(st.none(), st.integers(),
+                                                        st.dictionaries(st.sampled_from([_ID, "other", "<<"]),
+                                                                        _ID_VALUES, max_size=3))}))}),
+    st.integers(), st.none(), st.text(max_size=3), st.lists(st.integers(), max_size=2),
+)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.lists(_CLAIM, max_size=4), st.sampled_from([(",", ":"), (", ", ": ")]),
+       st.sampled_from(["", " ", "  "]))
+def test_harvester_claims_read_as_json_give_what_composing_them_as_yaml_gives(claims, separators, pad) -> None:
+    """The json-module reading of a volumeClaimTemplates value answers only where it is provably YAML's answer:
+    null, number and boolean ids (YAML reads them as text), nested and odd claims, YAML-significant characters
+    in strings, with and without spaces."""
+    text = pad + json.dumps(claims, separators=separators) + pad
+    fast = _json_image_ids(text)
+    assert fast is None or fast == _yaml_image_ids(text)
+    assert claimed_image_ids(text) == _yaml_image_ids(text)
+
+
+@pytest.mark.parametrize("text", [
+    '[{"metadata":{"annotations":{"harvesterhci.io/imageId":"default/image-x"}}}]',
+    '[{"metadata":{"annotations":{"harvesterhci.io/imageId":"a"}}}, {"metadata":{}}, 5]',
+])
+def test_harvester_claims_in_go_json_take_the_fast_path(text: str) -> None:
+    assert _json_image_ids(text) == _yaml_image_ids(text) and _json_image_ids(text) is not None
+
+
+@pytest.mark.parametrize("text", [
+    '[{"metadata":{"annotations":{"harvesterhci.io/imageId":"caf\\u00e9"}}}]',  # an escape: YAML reads it
+    '[{"metadata":{"annotations":{"harvesterhci.io/imageId":null}}}]',  # YAML: the id "null"
+    '[\n{"metadata":{}}]', "[" * 1000 + "]" * 1000, '[{"a":1}] x',
+])
+def test_harvester_claims_that_may_read_otherwise_go_the_yaml_way(text: str) -> None:
+    assert _json_image_ids(text) is None

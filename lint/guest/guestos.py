@@ -23,6 +23,7 @@ families are kept so that a message can say the evidence disagrees.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Sequence as Seq
 from dataclasses import dataclass
@@ -322,14 +323,10 @@ def _harvester(workload: Workload, file: LoadedFile, index: RunIndex | None, nam
         value = mapping.get(HARVESTER_CLAIMS)
         if not isinstance(value, Scalar) or not value.value.strip().startswith("["):
             continue
-        documents = [doc for doc in load_documents(SourceText(value.value)) if doc.root is not None]
-        if len(documents) != 1:
-            continue
-        for claim in items(documents[0].root):
-            image_id = scalar(claim, "metadata", "annotations", HARVESTER_IMAGE_ID)
-            if image_id is None or not image_id.value:
+        for claimed in claimed_image_ids(value.value) or ():
+            if not claimed:
                 continue
-            image_ns, _, image_name = image_id.value.rpartition("/")
+            image_ns, _, image_name = claimed.rpartition("/")
             image_ns = image_ns or namespace
             image = _image_object(file, index, image_ns, image_name)
             if image is not None:
@@ -337,15 +334,78 @@ def _harvester(workload: Workload, file: LoadedFile, index: RunIndex | None, nam
                     text = image.get(field_name) or ""
                     named = _named_after(text) if field_name == "url" else name_os(text)
                     if named is not None:
-                        found.append(Clue(named, f"the Harvester image {image_id.value} ({field_name} {text})",
+                        found.append(Clue(named, f"the Harvester image {claimed} ({field_name} {text})",
                                           value.span, "harvester-image", DECLARED))
                         break
             else:
                 named = name_os(image_name)
                 if named is not None:
-                    found.append(Clue(named, f"the Harvester image id {image_id.value}", value.span,
+                    found.append(Clue(named, f"the Harvester image id {claimed}", value.span,
                                       "harvester-image", WEAK))
     return found
+
+
+def claimed_image_ids(text: str) -> list[str | None] | None:
+    """Each claim's `harvesterhci.io/imageId` annotation in a volumeClaimTemplates value (None where a claim has
+    none, or it is not a scalar), or None when the value is not one YAML document.
+
+    Harvester writes the value with Go's json.Marshal, and composing it as YAML was a twentieth of a run over a
+    repository of Harvester VMs. JSON text that is one line of printable ASCII without a backslash, and opens
+    fewer collections than YAML's nesting limit, reads the same as JSON and as YAML 1.2 (escapes, line
+    breaks, tabs and deep nesting are where they can differ), so such text is read with the json module; a
+    non-string where an id would be (YAML reads `null` or `5` as the id "null" or "5") goes the YAML way too.
+    """
+    fast = _json_image_ids(text)
+    return fast if fast is not None else _yaml_image_ids(text)
+
+
+def _yaml_image_ids(text: str) -> list[str | None] | None:
+    """claimed_image_ids by composing the value as YAML, as Kubernetes' YAML reading of a manifest would."""
+    documents = [doc for doc in load_documents(SourceText(text)) if doc.root is not None]
+    if len(documents) != 1:
+        return None
+    found = []
+    for claim in items(documents[0].root):
+        image_id = scalar(claim, "metadata", "annotations", HARVESTER_IMAGE_ID)
+        found.append(image_id.value if image_id is not None else None)
+    return found
+
+
+_PLAIN_JSON_LINE = re.compile(r"[ -\[\]-~]*")  # printable ASCII without the backslash
+_MAX_OPENED = 999  # below lint.text.compose.Limits.depth: a deeper value is a limit problem in YAML
+
+
+def _json_image_ids(text: str) -> list[str | None] | None:
+    """claimed_image_ids by the json module, or None where the YAML reading might differ."""
+    if not _PLAIN_JSON_LINE.fullmatch(text) or text.count("[") + text.count("{") > _MAX_OPENED:
+        return None
+    try:
+        claims = json.loads(text)
+    except ValueError:
+        return None
+    if not isinstance(claims, list):
+        return None
+    found: list[str | None] = []
+    for claim in claims:
+        node = claim
+        for key in ("metadata", "annotations", HARVESTER_IMAGE_ID):
+            node = node.get(key) if isinstance(node, dict) else None
+        if node is None and _is_json_null_at(claim):
+            return None  # YAML reads a null id as the text "null"
+        if node is not None and not isinstance(node, str):
+            if isinstance(node, (dict, list)):
+                node = None  # not a scalar: no id, in either reading
+            else:
+                return None
+        found.append(node)
+    return found
+
+
+def _is_json_null_at(claim: object) -> bool:
+    """Whether the claim holds the id key with a JSON null (which YAML reads as the scalar "null")."""
+    annotations = claim.get("metadata") if isinstance(claim, dict) else None
+    annotations = annotations.get("annotations") if isinstance(annotations, dict) else None
+    return isinstance(annotations, dict) and HARVESTER_IMAGE_ID in annotations and annotations[HARVESTER_IMAGE_ID] is None
 
 
 def _image_object(file: LoadedFile, index: RunIndex | None, namespace: str | None, name: str) -> dict[str, str] | None:
