@@ -113,6 +113,7 @@ class Scrubber:
         self._by_prefix: dict[str, list[int]] = {}
         for number, value in enumerate(self._values):
             self._by_prefix.setdefault(value[:MIN_QUOTED], []).append(number)
+        self._first_characters = sorted({value[0] for value in self._values})
 
     def __call__(self, text: str | None) -> str | None:
         if not text or not self._values:
@@ -127,11 +128,18 @@ class Scrubber:
         return text
 
     def _candidates(self, text: str, after: int) -> list[int]:
-        """The numbers above `after` of the values whose first characters occur in `text`, in order."""
+        """The numbers above `after` of the values whose first characters occur in `text`, in order.
+
+        Only the positions holding a value's first character are looked at, found with str.find: a run's
+        values mostly share a few first characters (`#cloud-config`), which most messages do not contain."""
         found: set[int] = set()
         by_prefix = self._by_prefix
-        for start in range(len(text) - MIN_QUOTED + 1):
-            numbers = by_prefix.get(text[start : start + MIN_QUOTED])
-            if numbers:
-                found.update(numbers)
+        last = len(text) - MIN_QUOTED
+        for first in self._first_characters:
+            start = text.find(first)
+            while 0 <= start <= last:
+                numbers = by_prefix.get(text[start : start + MIN_QUOTED])
+                if numbers:
+                    found.update(numbers)
+                start = text.find(first, start + 1)
         return sorted(number for number in found if number > after)
