@@ -37,6 +37,8 @@ NEVER_ON_A_PLAIN_RUN = (
     "jsonschema", "rich", "lint.run.baseline", "lint.run.fixer", "lint.audit.verdicts", "lint.checks.backups", "lint.checks.policies",
     "lint.reporters.json", "lint.reporters.sarif", "lint.reporters.github", "lint.reporters.junit",
     "lint.reporters.gitlab", "lint.reporters.explain",
+    # read only where needed: custom rule files, a document that does not parse, a Windows guest's answer file
+    "lint.core.rulefiles", "lint.text.repair", "lint.guest.sysprep",
     # the language server's, imported by `vmlint server` alone
     "pygls", "lsprotocol", "cattrs", "lint.server", "lint.server.protocol", "lint.server.linting",
     "lint.server.positions",
