@@ -6,12 +6,19 @@ The annotations here are objects, not strings (no `from __future__ import annota
 parameter's annotation when it builds the command line, and would otherwise compile each string at start-up.
 """
 
-import os
-import sys
-from enum import Enum
-from typing import List, Optional
+import gc
 
-import typer
+# Importing what follows allocates ~100,000 objects, none of them garbage: the collector would walk them some 40
+# times for nothing (~5 ms of a one-file run). It runs again once they are imported, and never walks them again.
+_collecting = gc.isenabled()
+gc.disable()
+
+import os  # noqa: E402
+import sys  # noqa: E402
+from enum import Enum  # noqa: E402
+from typing import List, Optional  # noqa: E402
+
+import typer  # noqa: E402
 
 from lint import __version__
 from lint.core.catalogue import Catalogue, CatalogueError, builtin_catalogue
@@ -22,6 +29,10 @@ from lint.run.discovery import DiscoveryError
 from lint.run.engine import SelectionError
 from lint.run.runner import EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, Request, UsageError, configured_catalogue, execute
 from lint.target.versions import KUBEVIRT_LATEST, VELERO_LATEST, VersionError
+
+gc.freeze()
+if _collecting:
+    gc.enable()
 
 app = typer.Typer(
     add_completion=False,

@@ -18,7 +18,6 @@ from lint.core.catalogue import builtin_catalogue
 from lint.core.findings import Hit
 from lint.guest.declared import OPT_IN_ANNOTATION
 from lint.guest.evidence import AGENT_UNIT, AgentEvidence, Reason
-from lint.guest.sysprep import sysprep_signals
 from lint.guest.verdict import guest_agent_evidence
 from lint.guest.windows import windows_guest
 from lint.kube.objects import Workload
@@ -157,6 +156,8 @@ def windows_vss(workload: Workload, ctx: CheckContext) -> Iterator[Hit]:
 def _answer_file(workload: Workload, ctx: CheckContext, source: str) -> Iterator[Hit]:
     """What the sysprep volume's answer file shows, where the run holds it (lint.guest.sysprep): a vmlint inference
     (guest-freeze-facts §5 found no public example), so info-level hits of VM403 and not a rule of their own."""
+    from lint.guest.sysprep import sysprep_signals  # a Windows guest's alone
+
     for signal in sysprep_signals(workload, ctx.file, ctx.index, ctx.settings.namespace):
         if signal.kind == "vss-disabled":
             yield Hit(signal.span, (

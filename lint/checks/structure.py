@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from lint.checks import CheckContext
 from lint.core.findings import Hit
@@ -10,8 +11,10 @@ from lint.core.fixes import Edit, Fix, fix_of
 from lint.golang.json import decode_string_slice
 from lint.kube.loading import LoadedFile
 from lint.text.nodes import Span
-from lint.text.repair import QuoteRepair, ShellWrapper
 from lint.velero.hooks import COMMAND_KEYS
+
+if TYPE_CHECKING:
+    from lint.text.repair import QuoteRepair
 
 
 def _point(line: int, column: int, file: LoadedFile) -> Span:
@@ -31,6 +34,8 @@ def yaml_syntax(file: LoadedFile, ctx: CheckContext) -> Iterator[Hit]:
         problem = document.syntax_error
         if problem is None or document.index in skipped:
             continue
+        from lint.text.repair import QuoteRepair, ShellWrapper  # only for a document that does not parse
+
         diagnosis = file.diagnoses.get(document.index)
         if isinstance(diagnosis, QuoteRepair):
             repair = diagnosis

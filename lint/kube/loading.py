@@ -10,14 +10,17 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from lint.kube.objects import KubeObject, Workload, objects_in, workload_of
 from lint.text.compose import Limits, load_documents
 from lint.text.interest import EVERYTHING, Interest
 from lint.text.nodes import Document, LimitProblem, Mapping, Node, Scalar, Span
-from lint.text.repair import QuoteRepair, ShellWrapper, diagnose_heredoc, diagnose_stray_quote
 from lint.text.source import DecodeError, SourceText, decode
 from lint.velero.hooks import is_hook_like_key
+
+if TYPE_CHECKING:  # the diagnoses are read only for a document that does not parse (lint.text.repair, lazily)
+    from lint.text.repair import QuoteRepair, ShellWrapper
 
 _TEMPLATE_MARKER = re.compile(r"\{\{|\{%")
 
@@ -96,6 +99,8 @@ def load_file(
         loaded.template = TemplateSkip(False, _first_marker(source, first.start, first.end), skipped)
     for document in loaded.documents:
         if document.syntax_error is not None and document.index not in skipped:
+            from lint.text.repair import diagnose_heredoc, diagnose_stray_quote
+
             diagnosis = diagnose_stray_quote(source, document, is_hook_like_key) or diagnose_heredoc(source, document)
             if diagnosis is not None:
                 loaded.diagnoses[document.index] = diagnosis

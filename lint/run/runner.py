@@ -13,9 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
-from lint.core.catalogue import Catalogue, Rule
+from lint.core.catalogue import Catalogue, Rule, builtin_catalogue
 from lint.core.findings import RunResult, Severity
-from lint.core.rulefiles import catalogue_with
 from lint.reporters import reporter
 from lint.run.config import Config, find_config, glob_regex, load_config
 from lint.run.discovery import InputFile, discover
@@ -152,7 +151,12 @@ def configured_catalogue(config_file: str | None) -> Catalogue:
 
 
 def _catalogue_of(config: Config) -> Catalogue:
-    return catalogue_with(tuple(config.root / directory for directory in config.get("rules-dirs", ())))
+    directories = tuple(config.root / directory for directory in config.get("rules-dirs", ()))
+    if not directories:
+        return builtin_catalogue()
+    from lint.core.rulefiles import catalogue_with  # custom rule files: read only where configured
+
+    return catalogue_with(directories)
 
 
 def _baseline(request: Request, result: RunResult, stderr: TextIO) -> None:
