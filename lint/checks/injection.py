@@ -30,8 +30,9 @@ def hook_overridden(workload: Workload, ctx: CheckContext) -> Iterator[Hit]:
     live = [k.value for k, _ in entries if not state.overwritten(k.value) and ".restore." not in k.value]
     name = workload.name.value if workload.name else None
     namespace = workload.namespace.value if workload.namespace else ctx.settings.namespace
-    differing = [(k, v) for k, v in dead if not _same(k.value, v, name, namespace)]
-    same = [k.value for k, v in dead if _same(k.value, v, name, namespace)]
+    alike = [_same(k.value, v, name, namespace) for k, v in dead]
+    differing = [(k, v) for (k, v), equal in zip(dead, alike) if not equal]
+    same = [k.value for (k, _), equal in zip(dead, alike) if equal]
     if differing:
         keys = ", ".join(k.value + _injected_note(k.value, name, namespace) for k, _ in differing)
         message = f"{state.kubevirt} writes its own virt-freezer hooks over {keys} on the launcher pod"

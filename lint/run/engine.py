@@ -544,14 +544,14 @@ def _lint(
 ) -> list[Finding]:
     findings: list[Finding] = []
     active = [item for item in bound if item.spec.scope in scopes]
+    contexts = [CheckContext(loaded, settings, item.rule.params, index) for item in active]  # one per rule and file
     secrets = secret_ranges(loaded.objects)  # Secret values of this file, never printed
     for scope in scopes:
         for target in _targets(loaded, scope):
             # target by target, all its rules together: what one rule parses, the next finds in the caches
-            for item in active:
+            for item, ctx in zip(active, contexts):
                 if item.spec.scope != scope or (isinstance(target, Workload) and not target.spec.judged_by(item.rule.code)):
                     continue
-                ctx = CheckContext(loaded, settings, item.rule.params, index)
                 try:
                     hits = list(item.spec.function(target, ctx))  # type: ignore[arg-type]
                 except Exception as err:  # noqa: BLE001 - a defect in a check must not cost the other findings
