@@ -494,8 +494,9 @@ def _report_failures(result, files: Sequence[tuple[str, bytes]]) -> list[Failure
 def fix_failures(linter: Linter, name: str, data: bytes) -> list[Failure]:
     """What `--fix --unsafe-fixes` would do to one file, planned in memory: never more errors afterwards."""
     from lint.run.discovery import InputFile
-    from lint.run.engine import run, secrets_index
+    from lint.run.engine import run
     from lint.run.fixer import plan
+    from lint.run.prepass import secrets_index
     from lint.target.settings import Settings
     from lint.text.compose import Limits
 

@@ -26,7 +26,7 @@ from lint.guest.guestos import (
 )
 from lint.kube.loading import load_file
 from lint.run.discovery import InputFile
-from lint.run.engine import secrets_index
+from lint.run.prepass import secrets_index
 from lint.text.compose import Limits
 
 

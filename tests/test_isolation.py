@@ -19,6 +19,7 @@ import pytest
 
 import lint.checks.keys
 import lint.run.engine
+import lint.run.prepass
 from lint import __version__
 from lint.core.catalogue import builtin_catalogue
 from lint.core.findings import Finding, Severity
@@ -158,7 +159,7 @@ def test_pre_pass_defects_are_vm009_on_their_file(monkeypatch: pytest.MonkeyPatc
     def secret_data(obj):  # type: ignore[no-untyped-def]
         raise ValueError("a Secret that must never be printed")
 
-    monkeypatch.setattr(lint.run.engine, "secret_data", secret_data)
+    monkeypatch.setattr(lint.run.prepass, "secret_data", secret_data)
     original = KustomizeIndex.add_input
 
     def add_input(self, display, *args, **kwargs):  # type: ignore[no-untyped-def]

@@ -87,7 +87,7 @@ def test_a_warm_run_parses_no_secret_or_kustomization_again(tmp_path, monkeypatc
     """The pre-pass remembers what a file's bytes gave (lint.run.cache.Facts): unchanged Secrets and kustomizations
     are not parsed again, and a changed one is."""
     import lint.kube.kustomize
-    import lint.run.engine
+    import lint.run.prepass
 
     (tmp_path / "kustomization.yaml").write_text("namespace: prod\nresources: [vm.yaml, secret.yaml]\n")
     (tmp_path / "vm.yaml").write_text(
@@ -104,8 +104,8 @@ def test_a_warm_run_parses_no_secret_or_kustomization_again(tmp_path, monkeypatc
     cold = check()
     assert any(entry.endswith("vm.yaml:VM401") for entry in cold)  # the Secret (in namespace prod) was read
     calls: list[str] = []
-    real_secrets, real_parsed = lint.run.engine._prepass, lint.kube.kustomize._parsed  # Secrets (and exports)
-    monkeypatch.setattr(lint.run.engine, "_prepass", lambda *a, **k: calls.append("secrets") or real_secrets(*a, **k))
+    real_secrets, real_parsed = lint.run.prepass._parse, lint.kube.kustomize._parsed  # Secrets (and exports)
+    monkeypatch.setattr(lint.run.prepass, "_parse", lambda *a, **k: calls.append("secrets") or real_secrets(*a, **k))
     monkeypatch.setattr(lint.kube.kustomize, "_parsed", lambda *a: calls.append("kustomization") or real_parsed(*a))
     assert check() == cold and calls == []
     secret.write_text(secret.read_text().replace("bootcmd: [echo]", "packages: [qemu-guest-agent]"))

@@ -14,7 +14,8 @@ from lint.core.findings import Finding
 from lint.kubevirt.index import ConfigMapData, RunIndex
 from lint.run.cache import Cache, run_key
 from lint.run.discovery import InputFile
-from lint.run.engine import RunOptions, _are_records, run, select_rules
+from lint.run.engine import RunOptions, run, select_rules
+from lint.run.prepass import _are_records
 from lint.target.settings import Settings
 
 RULE = builtin_catalogue().get("VM403")
@@ -296,7 +297,7 @@ def test_odd_sysprep_volumes(volume: str) -> None:
 
 
 def test_only_configmaps_that_mention_an_answer_file_are_indexed(tmp_path: Path) -> None:
-    from lint.run.engine import secrets_index
+    from lint.run.prepass import secrets_index
     from lint.text.compose import Limits
 
     plain = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  a: b\n"

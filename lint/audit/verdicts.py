@@ -33,7 +33,8 @@ from lint.kube.objects import Workload
 from lint.kubevirt.injection import SKIP_HOOKS_KEY, hook_state
 from lint.kubevirt.live import PAUSED_EXITS_ZERO, is_vmi, settings_from_export, stopped_without_vmi, vmi_for
 from lint.run.discovery import InputFile
-from lint.run.engine import RunOptions, bind, interest_of, run, secrets_index
+from lint.run.engine import RunOptions, bind, interest_of, run
+from lint.run.prepass import secrets_index
 from lint.target.settings import Settings
 
 Verdict = Literal["frozen", "not-frozen", "unknown", "freeze-fails", "not-running"]

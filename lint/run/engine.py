@@ -8,47 +8,26 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from lint.checks import CheckContext, CheckSpec, registry
 from lint.core.catalogue import Catalogue, Rule, builtin_catalogue
 from lint.core.findings import INTERNAL_ERROR, Finding, Hit, Related, RunResult, Severity
 from lint.kube.loading import LoadedFile, load_file
-from lint.kube.objects import ANSWER_FILE_INTEREST, SECRET_INTEREST, WORKLOAD_INTEREST, KubeObject, Workload
+from lint.kube.objects import SECRET_INTEREST, WORKLOAD_INTEREST, KubeObject, Workload
 from lint.kube.redaction import overlaps, placeholder, redact_text, secret_ranges, unbuilt_secret
-from lint.kubevirt.index import (
-    ANSWER_HINT,
-    CONFIGMAP_HINT,
-    IMAGE_INTEREST,
-    IMAGE_KIND,
-    SECRET_HINT,
-    VELERO_INTEREST,
-    ConfigMapData,
-    Launcher,
-    RunIndex,
-    SecretData,
-    configmap_data,
-    image_data,
-    is_velero_object,
-    secret_data,
-)
-from lint.kubevirt.live import (
-    LIVE_INTEREST,
-    add_facts,
-    facts_of,
-    may_hold_live_state,
-    settings_from_export,
-    valid_facts,
-)
+from lint.kubevirt.index import VELERO_INTEREST, Launcher, RunIndex, is_velero_object
+from lint.kubevirt.live import settings_from_export
 from lint.run.discovery import InputFile
 from lint.run.isolation import Failure, internal_error, isolated_map
+from lint.run.prepass import CHUNK, secrets_index, with_bytes
 from lint.run.suppressions import SUPPRESSION_INTEREST, Directive, directives, suppressed, unused
 from lint.target.settings import Settings
 from lint.text.compose import Limits
 from lint.text.interest import Interest
 
 if TYPE_CHECKING:
-    from lint.run.cache import Cache, Facts
+    from lint.run.cache import Cache
 
 
 _T = TypeVar("_T")
@@ -157,7 +136,7 @@ def run(
              if secrets is not None
              else secrets_index(inputs, options.limits, facts, digests, jobs, failures, kept))
     if kept:
-        inputs = [_with_bytes(item, kept) for item in inputs]
+        inputs = [with_bytes(item, kept) for item in inputs]
         kept = None
     settings, note = settings_from_export(settings, index.live)  # an export's launchers name the KubeVirt
     if note:
@@ -251,7 +230,7 @@ def _outcomes(
             hit = _from_cache(item.display, cache.load(keys[number]))
             if hit is not None:
                 done[number] = hit
-    linted = isolated_map(task, [item for number, item in enumerate(inputs) if number not in done], jobs, _CHUNK)
+    linted = isolated_map(task, [item for number, item in enumerate(inputs) if number not in done], jobs, CHUNK)
     for number in range(len(inputs)):
         outcome = done.pop(number, None)
         if outcome is None:
@@ -277,7 +256,6 @@ def bind(rules: Sequence[Rule]) -> list[_Bound]:
     return bound
 
 
-_CHUNK = 32
 
 
 def lint_one(
@@ -370,159 +348,6 @@ def _unused_suppressions(path: str, found: Sequence[Directive], bound: Sequence[
             namespace=None, source_line=directive.source_line,
         ))
     return findings
-
-
-def secrets_index(
-    inputs: Sequence[InputFile],
-    limits: Limits,
-    facts: Facts | None = None,
-    digests: dict[str, str] | None = None,
-    jobs: int = 1,
-    failures: dict[str, Finding] | None = None,
-    kept: dict[str, bytes] | None = None,
-) -> RunIndex:
-    """Index every Secret of the run before any check runs: a VM's cloud-init may live in another file (and so may
-    a sysprep volume's answer file, in a Secret or a ConfigMap whose bytes say `kind: ConfigMap` and "nattend").
-
-    Only files whose bytes mention a Secret kind are parsed here, on `jobs` processes; unreadable ones are
-    reported in the main pass. Kustomizations are indexed here too (lint.kube.kustomize): which `namespace:`
-    applies to which file. With `facts`, what a file's bytes gave in an earlier run is not parsed again;
-    `digests` receives each file's content digest, so that the cache need not read the file a second time;
-    `failures` the VM009 finding of each file that vmlint failed on here (lint.run.isolation); `kept` the bytes
-    of the first files read, up to _KEPT_BYTES, for a main pass in this process to use instead of reading them again.
-    """
-    failures = {} if failures is None else failures
-    index = RunIndex()
-    if facts is not None:
-        index.kustomize.memo = facts.memo
-    secret_files: list[tuple[InputFile, str]] = []  # in input order: of two Secrets with one name, the last wins
-    live_files: list[tuple[InputFile, str]] = []
-    budget = _KEPT_BYTES
-    for item in inputs:
-        try:
-            data = item.read()
-        except OSError:
-            continue
-        if kept is not None and item.data is None and len(data) <= _KEPT_FILE_BYTES and budget >= len(data):
-            kept[item.display] = data
-            budget -= len(data)
-        content = hashlib.sha256(data).hexdigest() if digests is not None or facts is not None else ""
-        if digests is not None:
-            digests[item.display] = content
-        try:
-            index.kustomize.add_input(item.display, item.path, data, limits, real=item.real)
-        except Exception as err:  # noqa: BLE001 - one file's defect must not end the run (lint.run.isolation)
-            failures[item.display] = internal_error(Failure.of(item.display, "reading it as a kustomization", err))
-        # a substring search first: the pattern is slower; a template is not read
-        if ((b"Secret" in data and SECRET_HINT.search(data)) or IMAGE_KIND.encode() in data
-                or (ANSWER_HINT in data and CONFIGMAP_HINT.search(data))) and not item.helm_template:
-            secret_files.append((item, content))
-        if may_hold_live_state(data) and not item.helm_template:
-            live_files.append((item, content))  # exported VMIs and launcher pods, which other files' rules read
-    index.kustomize.finish_reading()
-    # a file that holds both (an export) is parsed once for both
-    wanted: dict[str, _Prepass] = {}
-    for kind, files, valid in ((_INDEXED, secret_files, _are_records), (_LIVE, live_files, valid_facts)):
-        for item, content in files:
-            if facts is None or not facts.known(kind, content, valid):
-                job = wanted.get(item.display, _Prepass(_with_bytes(item, kept), False, False))
-                wanted[item.display] = replace(job, records=job.records or kind == _INDEXED,
-                                               live=job.live or kind == _LIVE)
-    jobs_list = list(wanted.values())
-    parsed = dict(zip(wanted, isolated_map(partial(_prepass, limits=limits), jobs_list, jobs, _CHUNK)))
-    for kind, files, valid in ((_INDEXED, secret_files, _are_records), (_LIVE, live_files, valid_facts)):
-        for item, content in files:
-            done = parsed.get(item.display)
-            if isinstance(done, Failure):  # never remembered: the next run tries again
-                doing = "indexing its Secrets and exported state"
-                failures.setdefault(item.display, internal_error(replace(done, doing=doing)))
-                continue
-            part = 0 if kind == _INDEXED else 1
-            found = (facts.recall(kind, content, lambda: parsed[item.display][part], valid) if facts is not None
-                     else parsed[item.display][part])
-            if kind == _LIVE:
-                add_facts(index.live, found, item.display)
-                continue
-            for record in found:
-                if record[0] == IMAGE_KIND:
-                    index.add_image(record[1], record[2], record[3])
-                elif record[0] == "ConfigMap":
-                    index.add_configmap(ConfigMapData(record[1], record[2], record[3]))
-                else:
-                    _, namespace, name, values, undecodable = record
-                    index.add_secret_data(SecretData(namespace, name, values, tuple(undecodable)))
-    return index
-
-
-# The bytes the pre-pass keeps for the main pass when both run in this process: those of the first files, none
-# larger than a mebibyte, until the run ends; a bound, so that memory does not grow with the size of the run.
-_KEPT_BYTES = 16 * 1024 * 1024
-_KEPT_FILE_BYTES = 1024 * 1024
-
-
-def _with_bytes(item: InputFile, kept: dict[str, bytes] | None) -> InputFile:
-    """The input with the bytes the pre-pass kept of it, so that it is not read again."""
-    data = kept.get(item.display) if kept else None
-    return item if data is None else replace(item, data=data)
-
-
-_INDEXED = "secrets-images-configmaps"  # what the pre-pass remembers per file content (lint.run.cache.Facts)
-_LIVE = "live"  # exported VMIs and launcher pods (lint.kubevirt.live)
-
-
-@dataclass(frozen=True)
-class _Prepass:
-    """What the pre-pass parses a file for: its Secrets, Harvester images and answer-file ConfigMaps, its exported
-    state, or both."""
-
-    item: InputFile
-    records: bool
-    live: bool
-
-    @property
-    def display(self) -> str:
-        return self.item.display
-
-
-def _are_records(value: Any) -> bool:
-    """Whether a remembered value has the shape _prepass gives: a damaged or foreign cache is not trusted."""
-    def strings(mapping: Any) -> bool:
-        return isinstance(mapping, dict) and all(isinstance(k, str) and isinstance(v, str) for k, v in mapping.items())
-
-    def record(entry: Any) -> bool:
-        if not (isinstance(entry, list) and len(entry) in (4, 5) and isinstance(entry[1], (str, type(None)))
-                and isinstance(entry[2], str) and strings(entry[3])):
-            return False
-        if entry[0] in (IMAGE_KIND, "ConfigMap"):
-            return len(entry) == 4
-        return (entry[0] == "Secret" and len(entry) == 5 and isinstance(entry[4], list)
-                and all(isinstance(key, str) for key in entry[4]))
-
-    return isinstance(value, list) and all(record(entry) for entry in value)
-
-
-def _prepass(job: _Prepass, limits: Limits) -> tuple[list[list[Any]], list[list[Any]]]:
-    """A file's Secrets, Harvester VirtualMachineImages and answer-file ConfigMaps (["Secret", namespace, name, values,
-    undecodable], ["VirtualMachineImage", namespace, name, {displayName, url}] or ["ConfigMap", namespace, name,
-    {answer file key: text}]) and its exported VMIs and launcher pods, as
-    plain JSON (lint.run.cache.Facts remembers them), from one parse of the documents that hold them."""
-    try:
-        data = job.item.read()
-    except OSError:
-        return [], []
-    interest = ((SECRET_INTEREST | IMAGE_INTEREST | ANSWER_FILE_INTEREST) if job.records else Interest()) | (
-        LIVE_INTEREST if job.live else Interest())
-    objects = load_file(job.item.display, data, limits=limits, interest=interest).objects
-    records: list[list[Any]] = []
-    for obj in objects if job.records else ():
-        secret = secret_data(obj)
-        if secret is not None:
-            records.append(["Secret", secret.namespace, secret.name, secret.values, list(secret.undecodable)])
-        elif (image := image_data(obj)) is not None:
-            records.append([IMAGE_KIND, obj.namespace, obj.name, image])
-        elif (configmap := configmap_data(obj)) is not None:
-            records.append(["ConfigMap", configmap.namespace, configmap.name, configmap.values])
-    return records, facts_of(objects, job.item.display) if job.live else []
 
 
 def _targets(loaded: LoadedFile, scope: str) -> list[LoadedFile | Workload | KubeObject]:

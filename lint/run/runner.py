@@ -18,8 +18,9 @@ from lint.core.findings import RunResult, Severity
 from lint.reporters import reporter
 from lint.run.config import Config, find_config, glob_regex, load_config
 from lint.run.discovery import InputFile, discover
-from lint.run.engine import RunOptions, run, secrets_index, select_rules
+from lint.run.engine import RunOptions, run, select_rules
 from lint.run.isolation import Failure
+from lint.run.prepass import secrets_index
 from lint.target.settings import Settings
 from lint.target.versions import (
     KUBEVIRT_LATEST,
