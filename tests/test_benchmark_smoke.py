@@ -26,6 +26,17 @@ def test_generator_is_deterministic_and_exact(tmp_path: Path) -> None:
     assert 0.2 <= manifest["vm_file_share_of_non_chart"] <= 0.3
 
 
+def test_vm_dense_profile_puts_a_vm_in_a_quarter_of_all_files(tmp_path: Path) -> None:
+    subprocess.run([sys.executable, str(BENCH / "generate.py"), str(tmp_path), "--files", "400", "--seed", "2",
+                    "--profile", "vm-dense"], check=True, capture_output=True)
+    manifest = json.loads((tmp_path / ".bench-manifest.json").read_text())
+    assert manifest["profile"] == "vm-dense" and manifest["files"] == 400
+    assert len(manifest["vm_files"]) == manifest["files_with_vm"] == 100 and manifest["vm_file_share"] == 0.25
+    assert manifest["vm_documents"] == manifest["kinds"]["VirtualMachine"] >= 100
+    assert manifest["plan"]["secret"] == round(100 * 0.3) and manifest["kinds"]["Kustomization"] > 0
+    assert sum(1 for p in tmp_path.rglob("*") if p.is_file() and p.name != ".bench-manifest.json") == 400
+
+
 def test_runner_writes_report_and_json(tmp_path: Path) -> None:
     repo, results = tmp_path / "repo", tmp_path / "results"
     subprocess.run([sys.executable, str(BENCH / "generate.py"), str(repo), "--files", "500", "--seed", "1"],
