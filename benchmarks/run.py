@@ -1,16 +1,20 @@
 #!/usr/bin/env python3
 """Benchmark vmlint against other tools on a generated GitOps repository, and check the issue's targets.
 
-    python benchmarks/run.py --files 2000,10000 [--runs 5] [--tools vmlint,cparse,grep,yamllint,...]
+    python benchmarks/run.py --files 4000,10000 [--runs 5] [--profile vm-dense] [--tools vmlint,cparse,grep,yamllint,...]
 
-For each size a repository is generated with benchmarks/generate.py (or reused, if the one in --work-dir was
-made by the same generator version with the same size and seed), read once so the page cache is warm, then
+For each size a repository of --profile (default vm-dense: a quarter of all files hold a VM, as issue #19's
+targets ask; `platform` is the earlier repository) is generated with benchmarks/generate.py (or reused, if the
+one in --work-dir was made by the same generator version with the same size, seed and profile), read once so the page cache is warm, then
 every tool lints it, round-robin, `--runs` times (fewer for a tool whose runs exceed --budget seconds). Each
 run is a fresh process (cold: vmlint has no cache); its wall time, CPU time (user+sys of the process and all
 that it waited for, from os.wait4) and peak memory (the largest max RSS among them) are recorded, and the
 medians reported. Tools:
 
-  vmlint               `python -m lint check REPO --format json --output /dev/null` from this checkout
+  vmlint               `python -m lint check REPO --format json --output /dev/null --no-cache` from this checkout
+  vmlint-j1            the same with `--jobs 1`
+  vmlint-j1-before     the same command with the vmlint of --baseline-rev (default 437e56c, issue #19's "today")
+  vmlint-warm          the same with its cache on, filled by one untimed run
   cparse               benchmarks/cparse.py: libyaml composing every document of the files that contain a VM
   grep                 `grep -rl kubevirt.io REPO`: the floor
   yamllint             `yamllint -f parsable REPO` (default rules; non-UTF-8 files ignored, it crashes on them)
@@ -19,7 +23,8 @@ medians reported. Tools:
 
 A tool that is not installed is skipped with a note. yamllint, kubernetes-validate and checkov are looked up
 on PATH, then in --tools-bin (e.g. the bin/ of a virtual environment holding them, so that vmlint's own
-environment never depends on them). Results: benchmarks/results/<files>-files-<date>.md and .json.
+environment never depends on them). The one-small-file comparison with yamllint is benchmarks/startup.py's
+(startup.compare), --small-runs times. Results: benchmarks/results/<files>-files-<profile>-<date>.md and .json.
 """
 
 from __future__ import annotations
