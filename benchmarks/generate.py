@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Generate a realistic GitOps repository of a Harvester / KubeVirt platform team, for benchmarking.
 
-    python benchmarks/generate.py OUT_DIR --files N --seed S
+    python benchmarks/generate.py OUT_DIR --files N --seed S [--profile platform|vm-dense]
 
 The repository has exactly N files and is the same, byte for byte, for the same N, seed and GENERATOR_VERSION:
 clusters/, apps/ (base and overlays), infrastructure/, platform/ and charts/ directories, a kustomization.yaml
@@ -13,8 +13,10 @@ lists, VMs whose cloud-init is a Secret (`cloudInitNoCloud: {secretRef: ...}`), 
 ConfigMaps, Ingresses, CRDs, StatefulSets, CronJobs, RBAC, Velero Schedules and Backups, multi-document files,
 `kind: List` files, a few huge files (several MB) and a few malformed ones.
 
-About 25% of the non-chart files contain a VirtualMachine and there are about three Deployments per VM, as in
-the issue's reference corpus (500 VMs and 1,500 Deployments per 2,000 files).
+Profile `platform` (the default): about 25% of the non-chart files contain a VirtualMachine and there are about
+three Deployments per VM. Profile `vm-dense`: exactly a quarter of all files (rounded) contain a VirtualMachine,
+as in the issue's reference corpus (500 VMs and 1,500 Deployments per 2,000 files), with everything else planned
+as in `platform`. A Helm chart's VM template is not counted: it is no VM until rendered.
 
 A summary (counts per kind and per hook variant, the list of files that contain a VM) is written next to the
 files as OUT_DIR/.bench-manifest.json: a hidden JSON file, which no tool benchmarked here lints as YAML.
@@ -776,15 +778,25 @@ def _pick(rng: random.Random, weighted: list[tuple[str, int]]) -> str:
     return rng.choices([w[0] for w in weighted], weights=[w[1] for w in weighted])[0]
 
 
-def plan_counts(files: int) -> dict[str, int]:
-    """How many files of each category a repository of `files` files gets (exact, deterministic)."""
+PROFILES = ("platform", "vm-dense")
+
+
+def plan_counts(files: int, profile: str = "platform") -> dict[str, int]:
+    """How many files of each category a repository of `files` files gets (exact, deterministic).
+
+    `platform`: a quarter of the non-chart files hold a VM. `vm-dense`: a quarter of all files do (the issue's
+    reference corpus: 500 VMs per 2,000 files); everything else is planned the same way (Helm charts, one
+    kustomization per ~11 files, cloud-init Secret files for 30% of the VMs, huge and malformed files), and the
+    Deployments fill what is left."""
+    if profile not in PROFILES:
+        raise ValueError(f"unknown profile {profile!r}: choose from {', '.join(PROFILES)}")
     chart_files = round(files * 0.08) if files >= 50 else 0
     rest = files - chart_files
     dirs = max(1, round(rest / 11))  # one kustomization.yaml per directory, ~10 manifests each
     items = rest - dirs
     huge = 0 if files < 1000 else max(1, round(files / 2500))
     malformed = max(1 if files >= 100 else 0, round(rest * 0.004))
-    vm = round(rest * 0.25)
+    vm = round(rest * 0.25) if profile == "platform" else round(files * 0.25)
     secrets = round(vm * 0.3)
     misc = round(items * 0.18)
     apps = items - vm - secrets - misc - huge - malformed
@@ -794,9 +806,9 @@ def plan_counts(files: int) -> dict[str, int]:
             "huge": huge, "malformed": malformed}
 
 
-def generate(out: Path, files: int, seed: int, huge_mb: float = 4.0) -> dict:
+def generate(out: Path, files: int, seed: int, huge_mb: float = 4.0, profile: str = "platform") -> dict:
     rng = random.Random(seed)
-    counts = plan_counts(files)
+    counts = plan_counts(files, profile)
     stats = Stats()
     written: dict[str, bytes] = {}  # relative path -> bytes; insertion order is deterministic
 
@@ -947,6 +959,7 @@ def generate(out: Path, files: int, seed: int, huge_mb: float = 4.0) -> dict:
         total_bytes += len(data)
     manifest = {
         "generator_version": GENERATOR_VERSION,
+        "profile": profile,
         "files": files,
         "seed": seed,
         "bytes": total_bytes,
@@ -955,6 +968,8 @@ def generate(out: Path, files: int, seed: int, huge_mb: float = 4.0) -> dict:
         "non_chart_files": files - counts["chart"],
         "files_with_vm": len(stats.vm_files),
         "vm_file_share_of_non_chart": round(len(stats.vm_files) / max(1, files - counts["chart"]), 4),
+        "vm_file_share": round(len(stats.vm_files) / files, 4),
+        "vm_documents": stats.kinds.get("VirtualMachine", 0),
         "kinds": dict(sorted(stats.kinds.items())),
         "hook_variants": dict(sorted(stats.variants.items())),
         "cloud_init": dict(sorted(stats.cloud_init.items())),
@@ -1008,12 +1023,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("out_dir", type=Path, help="directory to create (replaced if it exists)")
     parser.add_argument("--files", type=int, default=2000, help="number of files (default: 2000)")
     parser.add_argument("--seed", type=int, default=1, help="random seed (default: 1)")
+    parser.add_argument("--profile", choices=PROFILES, default="platform",
+                        help="platform: a quarter of the non-chart files hold a VM (the default, unchanged); "
+                             "vm-dense: a quarter of all files do")
     parser.add_argument("--huge-mb", type=float, default=4.0, help="typical size of a huge file in MB (default: 4)")
     args = parser.parse_args(argv)
     if args.files < 30:
         parser.error("--files must be at least 30")
-    manifest = generate(args.out_dir, args.files, args.seed, args.huge_mb)
-    summary = {k: manifest[k] for k in ("files", "seed", "bytes", "files_with_vm", "vm_file_share_of_non_chart")}
+    manifest = generate(args.out_dir, args.files, args.seed, args.huge_mb, args.profile)
+    summary = {k: manifest[k] for k in ("profile", "files", "seed", "bytes", "files_with_vm", "vm_file_share",
+                                        "vm_file_share_of_non_chart", "vm_documents")}
     summary["VirtualMachine"] = manifest["kinds"].get("VirtualMachine", 0)
     summary["Deployment"] = manifest["kinds"].get("Deployment", 0)
     print(json.dumps(summary))

@@ -8,6 +8,9 @@ rather than from the runner, whose memory grows; what /bin/true reports through 
 reading. Only the standard library, imported with -S -E so that this process stays small and ignores the
 caller's PYTHONPATH.
 
+`measured(command, cwd, env, timeout, stderr_path)` runs this script on a command from another Python program
+(benchmarks/run.py and benchmarks/startup.py) and returns the JSON line as a dict.
+
 The command runs in its own session (its process group is killed after TIMEOUT seconds), with standard input
 and output on /dev/null and standard error in STDERR_FILE. CPU time and peak RSS come from wait4: they include
 every descendant the command waited for.
@@ -16,8 +19,20 @@ every descendant the command waited for.
 import json
 import os
 import signal
+import subprocess
 import sys
 import time
+
+
+def measured(command, cwd, env, timeout, stderr_path):
+    """Run `command` through this script, as a fresh process: {"wall", "user", "sys", "max_rss_mib", "exit",
+    "timed_out"}."""
+    out = subprocess.run([sys.executable, "-S", "-E", os.path.abspath(__file__), str(timeout), str(stderr_path), "--",
+                          *command], cwd=cwd, env=env, stdin=subprocess.DEVNULL, capture_output=True, check=False)
+    try:
+        return json.loads(out.stdout.decode().strip().splitlines()[-1])
+    except (ValueError, IndexError):
+        raise RuntimeError(f"measure.py failed: {out.stderr.decode(errors='replace')[-500:]}") from None
 
 
 def main(argv):

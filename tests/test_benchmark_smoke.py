@@ -26,12 +26,24 @@ def test_generator_is_deterministic_and_exact(tmp_path: Path) -> None:
     assert 0.2 <= manifest["vm_file_share_of_non_chart"] <= 0.3
 
 
+def test_vm_dense_profile_puts_a_vm_in_a_quarter_of_all_files(tmp_path: Path) -> None:
+    subprocess.run([sys.executable, str(BENCH / "generate.py"), str(tmp_path), "--files", "400", "--seed", "2",
+                    "--profile", "vm-dense"], check=True, capture_output=True)
+    manifest = json.loads((tmp_path / ".bench-manifest.json").read_text())
+    assert manifest["profile"] == "vm-dense" and manifest["files"] == 400
+    assert len(manifest["vm_files"]) == manifest["files_with_vm"] == 100 and manifest["vm_file_share"] == 0.25
+    assert manifest["vm_documents"] == manifest["kinds"]["VirtualMachine"] >= 100
+    assert manifest["plan"]["secret"] == round(100 * 0.3) and manifest["kinds"]["Kustomization"] > 0
+    assert sum(1 for p in tmp_path.rglob("*") if p.is_file() and p.name != ".bench-manifest.json") == 400
+
+
 def test_runner_writes_report_and_json(tmp_path: Path) -> None:
     repo, results = tmp_path / "repo", tmp_path / "results"
-    subprocess.run([sys.executable, str(BENCH / "generate.py"), str(repo), "--files", "500", "--seed", "1"],
-                   check=True, capture_output=True)
+    subprocess.run([sys.executable, str(BENCH / "generate.py"), str(repo), "--files", "500", "--seed", "1",
+                    "--profile", "vm-dense"], check=True, capture_output=True)
     done = subprocess.run(
-        [sys.executable, str(BENCH / "run.py"), "--files", "500", "--seed", "1", "--runs", "1", "--tools", "vmlint,vmlint-warm,grep",
+        [sys.executable, str(BENCH / "run.py"), "--files", "500", "--seed", "1", "--runs", "1",
+         "--tools", "vmlint,vmlint-j1,vmlint-j1-before,vmlint-warm,grep",
          "--repo", str(repo), "--work-dir", str(tmp_path / "work"), "--results-dir", str(results), "--name", "smoke",
          "--no-findings", "--small-runs", "0"],
         capture_output=True, text=True, timeout=120, check=False,
@@ -48,3 +60,14 @@ def test_runner_writes_report_and_json(tmp_path: Path) -> None:
     warm = data["tools"]["vmlint-warm"]  # timed after an untimed run filled its cache: the same findings, exit 1
     assert warm["status"] == "ok" and [run["exit"] for run in warm["runs"]] == [vmlint["runs"][0]["exit"]]
     assert any("a warm cache" in t["target"] and t["status"] in ("PASS", "FAIL") for t in data["targets"])
+    assert data["profile"] == data["repository"]["profile"] == "vm-dense" and "vm-dense profile" in table
+    assert data["repository"]["vm_documents"] == data["repository"]["kinds"]["VirtualMachine"]
+    assert "125 files with a VM (25.0% of all files" in table
+    # the vmlint of --baseline-rev (default: issue #19's "today") runs beside, unless this clone lacks that commit
+    per_vm = [t for t in data["targets"] if "CPU per VM document" in t["target"]]
+    assert len(per_vm) == 1
+    before = data["tools"].get("vmlint-j1-before")
+    if before is None:
+        assert "vmlint-j1-before" in data["skipped"] and per_vm[0]["status"] == "SKIP"
+    else:
+        assert before["status"] == "ok" and per_vm[0]["status"] in ("PASS", "FAIL") and "ms CPU per VM document" in per_vm[0]["target"]
