@@ -7,7 +7,7 @@ The fast paths, and what "off" means here (pytest's monkeypatch, in this process
   `_yaml_image_ids` answers;
 - document interest (lint.text.interest, load_documents(relevant=...)): every document is built, as with
   `Interest(everything=True)`, in the main pass and in the pre-pass, instead of only those a rule can read;
-- the bytes the pre-pass keeps for the main pass (lint.run.engine._KEPT_BYTES): none, every file is read again;
+- the bytes the pre-pass keeps for the main pass (lint.run.prepass.KEPT_BYTES): none, every file is read again;
 - the kustomization's directory listing (KustomizeIndex._is_directory): os.path.isdir for every resource.
 
 Every per-process memo (functools.lru_cache in lint.*) is cleared before and after each run, so that no answer
@@ -31,6 +31,7 @@ import lint.golang.json as go_json
 import lint.guest.guestos as guestos
 import lint.kube.kustomize as kustomize
 import lint.run.engine as engine
+import lint.run.prepass as prepass
 from lint.run.runner import Request, execute
 from lint.text.interest import EVERYTHING
 
@@ -66,7 +67,7 @@ def _report(paths: list[Path], cwd: Path, profile: str | None = None) -> dict:
 
 
 def _everything(function):  # type: ignore[no-untyped-def]
-    """`function` (lint.kube.loading.load_file as the engine calls it) with every document built."""
+    """`function` (lint.kube.loading.load_file as the engine and the pre-pass call it) with every document built."""
     def load_file(*args, **kwargs):  # type: ignore[no-untyped-def]
         kwargs["interest"] = EVERYTHING
         return function(*args, **kwargs)
@@ -78,7 +79,8 @@ def _fast_paths_off(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(guestos, "_json_image_ids", lambda text: None)
     monkeypatch.setattr(engine, "interest_of", lambda bound, options: EVERYTHING)
     monkeypatch.setattr(engine, "load_file", _everything(engine.load_file))
-    monkeypatch.setattr(engine, "_KEPT_BYTES", 0)
+    monkeypatch.setattr(prepass, "load_file", _everything(prepass.load_file))
+    monkeypatch.setattr(prepass, "KEPT_BYTES", 0)
     monkeypatch.setattr(kustomize.KustomizeIndex, "_is_directory",
                         lambda self, base, resource, target: os.path.isdir(target))
 
@@ -111,7 +113,8 @@ def test_the_switches_are_real(monkeypatch: pytest.MonkeyPatch) -> None:
     """Each patched name is what the code calls: a renamed fast path must fail here, not pass silently."""
     assert callable(go_json._fast_decode) and go_json._fast_decode('["a"]') is not None
     assert guestos._json_image_ids('[{"metadata":{"annotations":{"harvesterhci.io/imageId":"default/x"}}}]') == ["default/x"]
-    assert engine._KEPT_BYTES > 0 and callable(engine.interest_of) and callable(engine.load_file)
+    assert prepass.KEPT_BYTES > 0 and callable(engine.interest_of) and callable(engine.load_file)
+    assert callable(prepass.load_file)
     assert callable(kustomize.KustomizeIndex._is_directory)
     with monkeypatch.context() as patched:
         _fast_paths_off(patched)
