@@ -153,7 +153,7 @@ def run(
     bound = bind(rules)
     result = RunResult()
     inputs = list(inputs)
-    digests: dict[str, str] = {}
+    digests: dict[str, str] = {}  # each file's content digest, for the cache only (none is taken without one)
     facts = None
     if cache_dir is not None:
         from lint.run.cache import Facts
@@ -163,7 +163,8 @@ def run(
     index = (RunIndex(secrets=dict(secrets.secrets), kustomize=secrets.kustomize, images=dict(secrets.images),
                       live=secrets.live, configmaps=dict(secrets.configmaps))
              if secrets is not None
-             else secrets_index(inputs, options.limits, facts, digests, jobs, failures))
+             else secrets_index(inputs, options.limits, facts, None if facts is None else digests, jobs,
+                                failures))
     settings, note = settings_from_export(settings, index.live)  # an export's launchers name the KubeVirt
     if note:
         result.notes.append(note)
