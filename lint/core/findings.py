@@ -76,7 +76,11 @@ class Finding:
 
 @dataclass
 class RunResult:
-    """What a run found, and what the summary line counts: the one thing every reporter is given."""
+    """What a run found, and what the summary line counts: the one thing every reporter is given.
+
+    A run whose findings went to the reporters file by file as they came (lint.run.engine.run's `report`) keeps
+    none of them: `findings` is then empty and `streamed` counts them per severity, `streamed_failed` the files
+    among them that vmlint failed on. The counting methods below add up both."""
 
     findings: list[Finding] = field(default_factory=list)
     files: int = 0
@@ -87,10 +91,23 @@ class RunResult:
     fixed: int = 0  # findings fixed by --fix before this report
     seconds: float = 0.0
     notes: list[str] = field(default_factory=list)  # what the run assumed from its input (the export's KubeVirt)
+    streamed: dict[Severity, int] = field(default_factory=dict)  # findings handed to the reporters, not kept
+    streamed_failed: int = 0  # files among the streamed ones with a VM009 finding
 
     def count(self, severity: Severity) -> int:
-        return sum(1 for finding in self.findings if finding.severity == severity)
+        return self.streamed.get(severity, 0) + sum(1 for finding in self.findings if finding.severity == severity)
+
+    def total(self) -> int:
+        """How many findings the run reports, kept or streamed."""
+        return sum(self.streamed.values()) + len(self.findings)
 
     def failed_files(self) -> int:
         """Files vmlint failed on (VM009): their findings may be incomplete, and the summary says so."""
-        return len({finding.path for finding in self.findings if finding.code == INTERNAL_ERROR})
+        return self.streamed_failed + len({finding.path for finding in self.findings if finding.code == INTERNAL_ERROR})
+
+    def tally(self, findings: list[Finding]) -> None:
+        """Count one file's findings, handed to the reporters instead of kept (all of a file's come at once)."""
+        for finding in findings:
+            self.streamed[finding.severity] = self.streamed.get(finding.severity, 0) + 1
+        if any(finding.code == INTERNAL_ERROR for finding in findings):
+            self.streamed_failed += 1

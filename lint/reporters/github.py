@@ -14,6 +14,8 @@ the command line to the job's log, and a log is a terminal's input.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from lint.core.findings import Finding, RunResult, Severity
 from lint.reporters.text import printable
 
@@ -22,6 +24,19 @@ COMMANDS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO:
 
 def render_github(result: RunResult) -> str:
     return "".join(annotation(finding) + "\n" for finding in result.findings)
+
+
+class GitHubStream:
+    """render_github, written file by file as the findings come."""
+
+    def __init__(self, write: Callable[[str], object]) -> None:
+        self.write = write
+
+    def findings(self, findings: list[Finding]) -> None:
+        self.write("".join(annotation(finding) + "\n" for finding in findings))
+
+    def end(self, result: RunResult) -> None:
+        pass
 
 
 def annotation(finding: Finding) -> str:

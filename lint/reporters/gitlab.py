@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 from lint.core.findings import Finding, RunResult, Severity
@@ -40,6 +41,26 @@ def code_quality(result: RunResult, cwd: Path | None = None) -> list[dict[str, o
     """The report's entries; `cwd` (the current directory when None) is what paths are relative to."""
     base = Path.cwd() if cwd is None else cwd
     return [issue(finding, value, base) for finding, value in zip(result.findings, fingerprints(result.findings))]
+
+
+class GitLabStream:
+    """render_gitlab, written file by file as the findings come. A fingerprint's occurrence counts findings of
+    one file (its hash covers the path), and a file's findings come in one call."""
+
+    def __init__(self, write: Callable[[str], object], cwd: Path | None = None) -> None:
+        self.write, self.cwd = write, Path.cwd() if cwd is None else cwd
+        self.started = False
+
+    def findings(self, findings: list[Finding]) -> None:
+        pieces = []
+        for finding, value in zip(findings, fingerprints(findings)):
+            text = json.dumps(issue(finding, value, self.cwd), indent=2, ensure_ascii=False)
+            pieces.extend((",\n  " if self.started else "[\n  ", text.replace("\n", "\n  ")))
+            self.started = True
+        self.write("".join(pieces))
+
+    def end(self, result: RunResult) -> None:
+        self.write("\n]\n" if self.started else "[]\n")
 
 
 def issue(finding: Finding, fingerprint: str, cwd: Path) -> dict[str, object]:

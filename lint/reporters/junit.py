@@ -26,8 +26,11 @@ writer. Newlines inside a body line are shown as `\\n`, so a body keeps one line
 from __future__ import annotations
 
 import re
+import tempfile
 import xml.etree.ElementTree as ET
+from collections.abc import Callable, Iterator
 from itertools import groupby
+from typing import IO
 
 from lint.core.findings import Finding, RunResult
 from lint.reporters.text import headline, printable
@@ -38,21 +41,10 @@ _NOT_XML = re.compile("[\ud800-\udfff\ufffe\uffff]")
 
 
 def render_junit(result: RunResult) -> str:
-    cases: list[ET.Element] = []
     ordered = sorted(result.findings, key=lambda f: (f.path, f.code, f.line, f.column))
-    for (path, code), group in groupby(ordered, key=lambda f: (f.path, f.code)):
-        findings = list(group)
-        case = ET.Element("testcase", classname=xml_text(path), name=xml_text(f"{code} {findings[0].rule}"))
-        failure = ET.SubElement(
-            case, "failure", message=xml_text(findings[0].message), type=str(max(f.severity for f in findings))
-        )
-        failure.text = "\n".join(_body_line(finding) for finding in findings)
-        cases.append(case)
+    cases = list(_failure_cases(ordered))
     failures = len(cases)
-    for error in result.errors:
-        case = ET.Element("testcase", classname=SUITE, name="run error")
-        ET.SubElement(case, "error", message=xml_text(error), type="error").text = xml_text(error)
-        cases.append(case)
+    cases.extend(_error_cases(result.errors))
     if not cases:
         cases.append(ET.Element("testcase", classname=SUITE, name=SUITE))
     counts = {"tests": str(len(cases)), "failures": str(failures), "errors": str(len(result.errors))}
@@ -62,6 +54,63 @@ def render_junit(result: RunResult) -> str:
     suite.extend(cases)
     ET.indent(root, space="  ")
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+
+
+def _failure_cases(ordered: list[Finding]) -> Iterator[ET.Element]:
+    """One test case per file and rule, from findings in (path, code, line, column) order."""
+    for (path, code), group in groupby(ordered, key=lambda f: (f.path, f.code)):
+        findings = list(group)
+        case = ET.Element("testcase", classname=xml_text(path), name=xml_text(f"{code} {findings[0].rule}"))
+        failure = ET.SubElement(
+            case, "failure", message=xml_text(findings[0].message), type=str(max(f.severity for f in findings))
+        )
+        failure.text = "\n".join(_body_line(finding) for finding in findings)
+        yield case
+
+
+def _error_cases(errors: list[str]) -> Iterator[ET.Element]:
+    for error in errors:
+        case = ET.Element("testcase", classname=SUITE, name="run error")
+        ET.SubElement(case, "error", message=xml_text(error), type="error").text = xml_text(error)
+        yield case
+
+
+class JunitStream:
+    """render_junit, file by file as the findings come. The counts and the time open the document, so the test
+    cases wait in a temporary file (not in memory) until `end` knows them."""
+
+    def __init__(self, write: Callable[[str], object]) -> None:
+        self.write = write
+        self.cases: IO[str] = tempfile.TemporaryFile("w+", encoding="utf-8", newline="")
+        self.failures = 0
+
+    def findings(self, findings: list[Finding]) -> None:
+        cases = list(_failure_cases(sorted(findings, key=lambda f: (f.path, f.code, f.line, f.column))))
+        self.failures += len(cases)
+        self.cases.write("".join(_CASE_INDENT + _serialised(case) for case in cases))
+
+    def end(self, result: RunResult) -> None:
+        failures = self.failures
+        cases = list(_error_cases(result.errors))
+        if not failures and not cases:
+            cases.append(ET.Element("testcase", classname=SUITE, name=SUITE))
+        tests, time = failures + len(cases), f"{result.seconds:.3f}"
+        counts = f'tests="{tests}" failures="{failures}" errors="{len(result.errors)}"'
+        self.write(f'<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="{SUITE}" {counts} time="{time}">\n'
+                   f'  <testsuite name="{SUITE}" {counts} skipped="0" time="{time}">')
+        with self.cases:
+            self.cases.seek(0)
+            while chunk := self.cases.read(1 << 16):
+                self.write(chunk)
+        self.write("".join(_CASE_INDENT + _serialised(case) for case in cases) + "\n  </testsuite>\n</testsuites>\n")
+
+
+_CASE_INDENT = "\n    "  # a test case's place in the document ET.indent gives render_junit's
+
+
+def _serialised(case: ET.Element) -> str:
+    ET.indent(case, space="  ", level=2)
+    return ET.tostring(case, encoding="unicode")
 
 
 def xml_text(text: str) -> str:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
+from collections.abc import Callable
 
 from lint.core.findings import Finding, RunResult, Severity
 
@@ -28,8 +30,37 @@ def render_text(result: RunResult, quiet: bool = False, statistics: bool = False
             lines.extend(_context(finding, color))
     if statistics:
         lines.extend(_statistics(result))
+    lines.extend(_ending(result, quiet, color))
+    return "\n".join(lines) + ("\n" if lines else "")
+
+
+class TextStream:
+    """render_text, written file by file as the findings come (`findings`), then the summary (`end`)."""
+
+    def __init__(self, write: Callable[[str], object], quiet: bool = False, statistics: bool = False,
+                 color: bool = False) -> None:
+        self.write, self.quiet, self.statistics, self.color = write, quiet, statistics, color
+        self.counts: Counter[tuple[str, str]] = Counter()  # per rule: as many entries as rules
+
+    def findings(self, findings: list[Finding]) -> None:
+        lines: list[str] = []
+        for finding in findings:
+            lines.append(headline(finding, self.color))
+            if not self.quiet:
+                lines.extend(_context(finding, self.color))
+            self.counts[(finding.code, finding.rule)] += 1
+        self.write("".join(line + "\n" for line in lines))
+
+    def end(self, result: RunResult) -> None:
+        lines = _statistics_lines(self.counts, result.total() > 0) if self.statistics else []
+        lines.extend(_ending(result, self.quiet, self.color))
+        self.write("".join(line + "\n" for line in lines))
+
+
+def _ending(result: RunResult, quiet: bool, color: bool) -> list[str]:
+    lines: list[str] = []
     if not quiet:
-        if result.findings:
+        if result.total():
             lines.append("")
         lines.append(summary(result))
         lines.extend(printable(note, one_line=True) for note in result.notes)
@@ -41,7 +72,7 @@ def render_text(result: RunResult, quiet: bool = False, statistics: bool = False
         if color:  # a person at a terminal: how much was read, and how long it took
             lines.append(f"{_DIM}Checked {result.files} files, {result.objects} objects, {result.workloads} workloads "
                          f"in {result.seconds:.2f}s.{_RESET}")
-    return "\n".join(lines) + ("\n" if lines else "")
+    return lines
 
 
 def headline(finding: Finding, color: bool = False) -> str:
@@ -55,11 +86,13 @@ def headline(finding: Finding, color: bool = False) -> str:
 
 
 def _statistics(result: RunResult) -> list[str]:
-    counts: dict[tuple[str, str], int] = {}
-    for finding in result.findings:
-        counts[(finding.code, finding.rule)] = counts.get((finding.code, finding.rule), 0) + 1
+    counts: Counter[tuple[str, str]] = Counter((finding.code, finding.rule) for finding in result.findings)
+    return _statistics_lines(counts, result.total() > 0)
+
+
+def _statistics_lines(counts: Counter[tuple[str, str]], any_findings: bool) -> list[str]:
     ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
-    return ([""] if result.findings else []) + [f"{count:>5}  {code}  {rule}" for (code, rule), count in ordered]
+    return ([""] if any_findings else []) + [f"{count:>5}  {code}  {rule}" for (code, rule), count in ordered]
 
 
 def _context(finding: Finding, color: bool = False) -> list[str]:
@@ -79,14 +112,14 @@ def _context(finding: Finding, color: bool = False) -> list[str]:
 
 def summary(result: RunResult) -> str:
     files = f"{result.files} file{'s' if result.files != 1 else ''}"
-    if not result.findings:
+    if not result.total():
         return f"No findings in {files}."
     counts = [
         f"{result.count(severity)} {str(severity) + ('s' if severity != Severity.INFO and result.count(severity) != 1 else '')}"
         for severity in (Severity.ERROR, Severity.WARNING, Severity.INFO)
         if result.count(severity)
     ]
-    total = len(result.findings)
+    total = result.total()
     failed = result.failed_files()
     failures = f"; vmlint failed on {failed} of them (VM009, a defect to report)" if failed else ""
     return f"Found {total} finding{'s' if total != 1 else ''} ({', '.join(counts)}) in {files}{failures}."

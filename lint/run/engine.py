@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+import pickle
 import re
+import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import IO, TYPE_CHECKING, TypeVar
 
 from lint.checks import CheckContext, CheckSpec, registry
 from lint.core.catalogue import Catalogue, Rule, builtin_catalogue
@@ -114,16 +116,23 @@ def run(
     secrets: RunIndex | None = None,
     jobs: int = 1,
     cache_dir: Path | None = None,
+    report: Callable[[list[Finding]], None] | None = None,
 ) -> RunResult:
     """Lint every input, on `jobs` processes for large runs (the order of the report does not depend on it).
 
     Velero Backup and Schedule objects are checked last, against facts from all files; suppressions are
-    applied once a file's findings are complete."""
+    applied once a file's findings are complete. The findings come in the report's order (Finding.sort_key):
+    the files are linted in the order of their paths, and each file's findings are sorted on their own.
+
+    With `report`, each file's findings go to it as soon as they are complete, and the result keeps only their
+    counts (RunResult.streamed), so that memory does not grow with the findings of a large run. A file with
+    Velero objects is complete only at the end of the run; it and every file after it wait in a temporary
+    file, not in memory (_Spool)."""
     options = options or RunOptions()
     bound = bind(rules)
     result = RunResult()
     inputs = list(inputs)
-    digests: dict[str, str] = {}
+    digests: dict[str, str] = {}  # each file's content digest, for the cache only (none is taken without one)
     facts = None
     if cache_dir is not None:
         from lint.run.cache import Facts
@@ -134,7 +143,8 @@ def run(
     index = (RunIndex(secrets=dict(secrets.secrets), kustomize=secrets.kustomize, images=dict(secrets.images),
                       live=secrets.live, configmaps=dict(secrets.configmaps))
              if secrets is not None
-             else secrets_index(inputs, options.limits, facts, digests, jobs, failures, kept))
+             else secrets_index(inputs, options.limits, facts, None if facts is None else digests, jobs,
+                                failures, kept))
     if kept:
         inputs = [with_bytes(item, kept) for item in inputs]
         kept = None
@@ -149,22 +159,39 @@ def run(
         cache = Cache.open(cache_dir, run_key([item.rule for item in bound], settings, options, index))
     interest = interest_of(bound, options)
     task = partial(lint_one, bound=bound, settings=settings, options=options, index=index, interest=interest)
-    outcomes: list[FileOutcome] = []  # only those with something left to do: most files have no finding
-    for outcome in _outcomes(task, inputs, jobs, cache, options, progress, digests):
+    order = sorted(range(len(inputs)), key=lambda number: inputs[number].display)  # the report's order
+    sink = _Sink(result, options, bound, report)
+    held: list[FileOutcome] | _Spool = _Spool() if report is not None else []  # from the first Velero file on
+    launchers: dict[int, list[Launcher]] = {}  # by input number: the Velero checks read them in input order
+    velero_paths: set[str] = set()
+    ordered = [inputs[number] for number in order]
+    for position, outcome in enumerate(_outcomes(task, ordered, jobs, cache, options, progress, digests)):
+        number = order[position]  # the generator runs to its end, which saves the cache
         if outcome.read_error:
             result.errors.append(outcome.read_error)
             continue
         result.files += 1
         result.objects += outcome.objects
         result.workloads += outcome.workloads
-        index.launchers.extend(outcome.launchers)
+        if outcome.launchers:
+            launchers[number] = outcome.launchers
         if outcome.path in failures:
             outcome.findings.append(failures[outcome.path])
-        if outcome.findings or outcome.directives or outcome.has_velero:
+        if outcome.findings or outcome.directives or outcome.has_velero:  # most files have nothing left to do
             outcome.launchers = []
-            outcomes.append(outcome)
-    by_path = {item.display: item for item in inputs}
-    for outcome in outcomes:
+            if outcome.has_velero:
+                velero_paths.add(outcome.path)
+            if held or outcome.has_velero:
+                if not held:
+                    sink.finish_before(outcome.path)  # the files before the first one held are complete
+                held.append(outcome)
+            else:
+                sink.add(outcome)
+    del ordered
+    index.launchers.extend(launcher for number in sorted(launchers) for launcher in launchers[number])
+    del launchers
+    by_path = {item.display: item for item in inputs if item.display in velero_paths}
+    for outcome in held:
         if outcome.has_velero:  # rare: read the file again rather than send its tree between processes
             item = by_path[outcome.path]
             try:
@@ -172,16 +199,78 @@ def run(
                                    limits=options.limits, interest=interest)
             except Exception as err:  # noqa: BLE001 - one file's defect must not end the run (lint.run.isolation)
                 outcome.findings.append(internal_error(Failure.of(item.display, "reading its Velero objects", err)))
-                continue
-            outcome.findings.extend(_lint(loaded, bound, settings, ("velero",), index))
-    enabled = {item.rule.code for item in bound}
-    for outcome in outcomes:
-        kept = [f for f in outcome.findings if not suppressed(outcome.directives, f.code, f.line)]
-        kept.extend(_unused_suppressions(outcome.path, outcome.directives, bound, enabled, options.known_codes))
-        result.findings.extend(replace(f, severity=options.severity[f.code]) if f.code in options.severity else f
-                               for f in kept)
-    result.findings.sort(key=Finding.sort_key)
+            else:
+                outcome.findings.extend(_lint(loaded, bound, settings, ("velero",), index))
+        sink.add(outcome)
+    sink.flush()
     return result
+
+
+class _Sink:
+    """Completes each file's findings (suppressions, unused suppressions, configured severities) and hands them,
+    sorted, to `report` or to the result. Outcomes come in path order; a path's outcomes (a file named twice)
+    are handed on together."""
+
+    def __init__(self, result: RunResult, options: RunOptions, bound: Sequence[_Bound],
+                 report: Callable[[list[Finding]], None] | None) -> None:
+        self.result, self.options, self.bound, self.report = result, options, bound, report
+        self.enabled = {item.rule.code for item in bound}
+        self.path: str | None = None
+        self.findings: list[Finding] = []
+
+    def add(self, outcome: FileOutcome) -> None:
+        if outcome.path != self.path:
+            self.flush()
+            self.path = outcome.path
+        kept = [f for f in outcome.findings if not suppressed(outcome.directives, f.code, f.line)]
+        kept.extend(_unused_suppressions(outcome.path, outcome.directives, self.bound, self.enabled,
+                                         self.options.known_codes))
+        severity = self.options.severity
+        self.findings.extend(replace(f, severity=severity[f.code]) if f.code in severity else f for f in kept)
+
+    def finish_before(self, path: str) -> None:
+        """Hand on the findings held, unless they are `path`'s, which another outcome completes."""
+        if path != self.path:
+            self.flush()
+            self.path = None
+
+    def flush(self) -> None:
+        findings, self.findings = self.findings, []
+        if not findings:
+            return
+        findings.sort(key=Finding.sort_key)  # stable: equal keys keep the order they were found in
+        if self.report is None:
+            self.result.findings.extend(findings)
+        else:
+            self.result.tally(findings)
+            self.report(findings)
+
+
+class _Spool:
+    """Outcomes pickled to a temporary file as they come and read back once, in order: the files that wait for
+    the Velero pass cost disk, not memory (one outcome at a time is held)."""
+
+    def __init__(self) -> None:
+        self.file: IO[bytes] | None = None
+        self.count = 0
+
+    def append(self, outcome: FileOutcome) -> None:
+        if self.file is None:
+            self.file = tempfile.TemporaryFile()
+        pickle.dump(outcome, self.file, protocol=pickle.HIGHEST_PROTOCOL)
+        self.count += 1
+
+    def __len__(self) -> int:
+        return self.count
+
+    def __iter__(self) -> Iterator[FileOutcome]:
+        if self.file is None:
+            return
+        with self.file:
+            self.file.seek(0)
+            for _ in range(self.count):
+                yield pickle.load(self.file)
+        self.file, self.count = None, 0
 
 
 def interest_of(bound: Sequence[_Bound], options: RunOptions) -> Interest:

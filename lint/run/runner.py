@@ -7,15 +7,20 @@ reads top to bottom in the order the data flows.
 from __future__ import annotations
 
 import os
+import shutil
 import sys
+import tempfile
 import time
+from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import TextIO
 
 from lint.core.catalogue import Catalogue, Rule, builtin_catalogue
 from lint.core.findings import RunResult, Severity
-from lint.reporters import reporter
+from lint.reporters import STREAMING, reporter, stream
 from lint.run.config import Config, find_config, glob_regex, load_config
 from lint.run.discovery import InputFile, discover
 from lint.run.engine import RunOptions, run, select_rules
@@ -91,20 +96,26 @@ def execute(request: Request, stdin: TextIO | None = None, stdout: TextIO | None
     bar = _Progress(stderr, started) if _interactive(stderr) else None
     jobs = request.jobs if request.jobs is not None else (os.cpu_count() or 1)
     cache_dir = None if request.no_cache else Path(request.cache_dir) if request.cache_dir else config.root / ".vmlint_cache"
-    result = run(inputs, rules, settings, options, progress=bar, jobs=max(1, jobs), cache_dir=cache_dir)
-    result.fixed = fixed
-    if bar is not None:
-        bar.clear()
-    if request.write_baseline or request.baseline:
-        _baseline(request, result, stderr)
-    result.seconds = time.monotonic() - started
-    _report(request, result, catalogue, stdout)
+    reports = _reports(request)
+    if request.write_baseline or request.baseline or any(name not in STREAMING for name, _ in reports):
+        result = run(inputs, rules, settings, options, progress=bar, jobs=max(1, jobs), cache_dir=cache_dir)
+        result.fixed = fixed
+        if bar is not None:
+            bar.clear()
+        if request.write_baseline or request.baseline:
+            _baseline(request, result, stderr)
+        result.seconds = time.monotonic() - started
+        _report(request, reports, result, catalogue, stdout)
+    else:  # every report is written as the run goes: no finding is kept (lint.reporters.stream)
+        result = _streamed(request, reports, stdout, bar, started, fixed,
+                           partial(run, inputs, rules, settings, options, progress=bar, jobs=max(1, jobs),
+                                   cache_dir=cache_dir))
     for error in result.errors:
         stderr.write(f"vmlint: error: {error}\n")
     if result.errors:
         return EXIT_USAGE
     threshold = Severity.parse(_pick(request.fail_on, config.get("fail-on"), "error"))
-    return EXIT_FINDINGS if any(f.severity >= threshold for f in result.findings) else EXIT_CLEAN
+    return EXIT_FINDINGS if any(result.count(severity) for severity in Severity if severity >= threshold) else EXIT_CLEAN
 
 
 @dataclass(frozen=True)
@@ -258,20 +269,76 @@ def _config(request: Request) -> Config:
     return load_config(path)
 
 
-def _report(request: Request, result: RunResult, catalogue, stdout: TextIO) -> None:  # type: ignore[no-untyped-def]
+def _reports(request: Request) -> list[tuple[str, str | None]]:
+    """Each report to write: its format and its --output file (None: standard output)."""
     formats = request.formats or ["github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"]
     if len(request.outputs) > len(formats):
         raise UsageError("more --output files than --format options: give a --format for each --output")
     to_stdout = formats[len(request.outputs):]
     if len(to_stdout) > 1:
         raise UsageError("only one format can go to standard output: give --output FILE for the others")
-    for name, output in zip(formats, request.outputs):
-        text = reporter(name, quiet=request.quiet, catalogue=catalogue)(result)
-        Path(output).write_text(text, encoding="utf-8")
-    for name in to_stdout:
-        text = reporter(name, quiet=request.quiet, catalogue=catalogue, statistics=request.statistics,
-                        color=_color(stdout))(result)
-        stdout.write(text)
+    return [*zip(formats, request.outputs), *((name, None) for name in to_stdout)]
+
+
+def _report(request: Request, reports: list[tuple[str, str | None]], result: RunResult, catalogue,  # type: ignore[no-untyped-def]
+            stdout: TextIO) -> None:
+    for name, output in reports:
+        if output is not None:
+            text = reporter(name, quiet=request.quiet, catalogue=catalogue)(result)
+            Path(output).write_text(text, encoding="utf-8")
+        else:
+            text = reporter(name, quiet=request.quiet, catalogue=catalogue, statistics=request.statistics,
+                            color=_color(stdout))(result)
+            stdout.write(text)
+
+
+def _streamed(request: Request, reports: list[tuple[str, str | None]], stdout: TextIO, bar: _Progress | None,
+              started: float, fixed: int, run_with: Callable[..., RunResult]) -> RunResult:
+    """Run with every report written file by file as the findings come (standard output at once, an --output
+    file through a temporary file, written like _report's only once the run is over), so that memory does not
+    grow with the findings."""
+    with ExitStack() as stack:
+        streams, spools = [], []
+        for name, output in reports:
+            if output is not None:  # a run that fails leaves an existing report untouched, as _report does
+                spool = stack.enter_context(tempfile.TemporaryFile("w+", encoding="utf-8", newline=""))
+                spools.append((spool, output))
+                streams.append(stream(name, spool.write, quiet=request.quiet))
+            else:
+                streams.append(stream(name, _Terminal(stdout, bar).write, quiet=request.quiet,
+                                      statistics=request.statistics, color=_color(stdout)))
+
+        def report(findings: list) -> None:  # type: ignore[type-arg]
+            for each in streams:
+                each.findings(findings)
+
+        result = run_with(report=report)
+        result.fixed = fixed
+        if bar is not None:
+            bar.clear()
+        result.seconds = time.monotonic() - started
+        for each in streams:
+            each.end(result)
+        for spool, output in spools:
+            spool.seek(0)
+            with open(output, "w", encoding="utf-8") as handle:
+                shutil.copyfileobj(spool, handle)
+    return result
+
+
+class _Terminal:
+    """Standard output for a streamed report: the progress count on standard error is cleared before each piece,
+    so that the two do not share a terminal line."""
+
+    def __init__(self, stdout: TextIO, bar: _Progress | None) -> None:
+        self.stdout, self.bar = stdout, bar
+
+    def write(self, text: str) -> None:
+        if not text:
+            return
+        if self.bar is not None:
+            self.bar.clear()
+        self.stdout.write(text)
 
 
 def _interactive(stream: TextIO) -> bool:
@@ -298,6 +365,7 @@ class _Progress:
 
     def clear(self) -> None:
         if self.shown:
+            self.shown = False
             self.stream.write("\r\033[K")
             self.stream.flush()
 
