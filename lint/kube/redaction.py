@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import base64
 import binascii
+import bisect
+from collections import deque
 from collections.abc import Iterable
 
 from lint.kube.objects import KubeObject
@@ -104,42 +106,48 @@ class Scrubber:
 
     Every whole value found in the text is replaced, value by value in their order; a replacement changes the
     text, so the values after it are looked for in the new text. Looking for each of a run's thousands of values
-    in each message cost a tenth of a cold run, so the values are indexed by their first MIN_QUOTED characters and
-    a message is read once to find the few values that may occur in it.
+    in each message cost a tenth of a cold run, and values sharing a beginning (every `#cloud-config`) made a
+    message that quotes one look at all of them, which grew with the square of the run. So the text is read once:
+    where a value's first MIN_QUOTED characters stand, the text's slices of each length some value with that
+    beginning has (and that fits) are looked up among the values, which finds exactly the values that occur.
     """
 
     def __init__(self, values: Iterable[str]) -> None:
         self._values = [value for value in values if len(value) >= MIN_QUOTED]
-        self._by_prefix: dict[str, list[int]] = {}
+        self._numbers: dict[str, list[int]] = {}  # value -> its numbers (a value may be given twice)
+        lengths: dict[str, set[int]] = {}
         for number, value in enumerate(self._values):
-            self._by_prefix.setdefault(value[:MIN_QUOTED], []).append(number)
+            self._numbers.setdefault(value, []).append(number)
+            lengths.setdefault(value[:MIN_QUOTED], set()).add(len(value))
+        self._lengths = {prefix: sorted(found) for prefix, found in lengths.items()}  # by beginning, ascending
         self._first_characters = sorted({value[0] for value in self._values})
 
     def __call__(self, text: str | None) -> str | None:
         if not text or not self._values:
             return text
-        waiting = self._candidates(text, -1)
+        waiting = deque(self._occurring(text, -1))
         while waiting:
-            number = waiting.pop(0)
+            number = waiting.popleft()
             value = self._values[number]
             if value in text:
                 text = text.replace(value, placeholder(len(value.encode("utf-8"))))
-                waiting = self._candidates(text, number)
+                waiting = deque(self._occurring(text, number))
         return text
 
-    def _candidates(self, text: str, after: int) -> list[int]:
-        """The numbers above `after` of the values whose first characters occur in `text`, in order.
-
-        Only the positions holding a value's first character are looked at, found with str.find: a run's
-        values mostly share a few first characters (`#cloud-config`), which most messages do not contain."""
+    def _occurring(self, text: str, after: int) -> list[int]:
+        """The numbers above `after` of the values that occur in `text`, in order. Only the positions holding a
+        value's first character are looked at, found with str.find."""
         found: set[int] = set()
-        by_prefix = self._by_prefix
-        last = len(text) - MIN_QUOTED
+        lengths_of, numbers_of = self._lengths, self._numbers
+        size = len(text)
         for first in self._first_characters:
             start = text.find(first)
-            while 0 <= start <= last:
-                numbers = by_prefix.get(text[start : start + MIN_QUOTED])
-                if numbers:
-                    found.update(numbers)
+            while 0 <= start <= size - MIN_QUOTED:
+                lengths = lengths_of.get(text[start : start + MIN_QUOTED])
+                if lengths:
+                    for length in lengths[: bisect.bisect_right(lengths, size - start)]:
+                        numbers = numbers_of.get(text[start : start + length])
+                        if numbers:
+                            found.update(numbers)
                 start = text.find(first, start + 1)
         return sorted(number for number in found if number > after)
