@@ -261,3 +261,23 @@ def test_remembered_facts_of_the_wrong_shape_are_computed_again(tmp_path: Path) 
         entries.unlink()
     assert run(files, rules, Settings(), cache_dir=cache).findings == plain.findings
     assert all(not isinstance(value, dict) for value in json.loads(facts.read_text())["entries"].values())
+
+
+def test_a_file_is_linted_with_the_collector_paused_and_it_runs_again_after() -> None:
+    """The collector is off while one file's task runs, on again afterwards, also when the task fails, and left
+    off where the caller had turned it off."""
+    import gc
+
+    from lint.run.isolation import Failure, guarded
+
+    item = InputFile("x.yaml", None, b"")
+    assert gc.isenabled()
+    assert guarded(lambda item: gc.isenabled(), item) is False
+    assert gc.isenabled()
+    assert isinstance(guarded(lambda item: 1 / 0, item), Failure) and gc.isenabled()
+    gc.disable()
+    try:
+        assert guarded(lambda item: gc.isenabled(), item) is False
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

@@ -12,9 +12,11 @@ exception's text, which may carry a piece of the file (a Secret's value).
 
 from __future__ import annotations
 
+import gc
 import traceback
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol, TypeVar, Union
@@ -82,11 +84,34 @@ def internal_error(failure: Failure, source: SourceText | None = None, span: Spa
 
 def guarded(task: Callable[[_I], _T], item: _I) -> Union[_T, Failure]:
     """`task(item)`, or the Failure of an exception it let through (the last line of defence: tasks catch
-    what they can name the stage of themselves)."""
+    what they can name the stage of themselves). The task runs with the cyclic garbage collector paused."""
+    with collector_paused():
+        try:
+            return task(item)
+        except Exception as err:  # noqa: BLE001 - isolation is the point: anything a task raises is a defect
+            return Failure.of(item.display, "linting this file", err)
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """The cyclic garbage collector off while one file's work runs, and on again after it (if it was on).
+
+    A file's node tree and objects are built in one burst and live until the file is done, so the collector,
+    which runs every few hundred allocations and walks more of the young objects as they pile up, found nothing
+    to free but took most of the time of a large file: loading a 3 MB `kind: List` cluster dump took 1.45 s with
+    it and 0.5 s without, and linting seven such files 21.7 s and 7.5 s. The trees hold no reference
+    cycles (an alias is the anchored node itself, shared; no node points back to its parent), so reference
+    counting frees them; whatever a check leaves in cycles (an exception's traceback) is collected once the
+    file is done.
+    """
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
     try:
-        return task(item)
-    except Exception as err:  # noqa: BLE001 - isolation is the point: anything a task raises is a defect
-        return Failure.of(item.display, "linting this file", err)
+        yield
+    finally:
+        gc.enable()
 
 
 # -- worker processes ------------------------------------------------------------------------------------------
