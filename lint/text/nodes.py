@@ -90,7 +90,7 @@ class Span:
         return self
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Scalar:
     value: str
     tag: str
@@ -102,7 +102,7 @@ class Scalar:
         return self.tag == PLAIN_TAG
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Sequence:
     items: list[Node]
     tag: str
@@ -110,7 +110,7 @@ class Sequence:
     span: Span
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Mapping:
     pairs: list[tuple[Node, Node]]
     tag: str
