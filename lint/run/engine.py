@@ -458,14 +458,17 @@ def _lint(
 ) -> list[Finding]:
     findings: list[Finding] = []
     active = [item for item in bound if item.spec.scope in scopes]
-    contexts = [CheckContext(loaded, settings, item.rule.params, index) for item in active]  # one per rule and file
+    contexts: dict[int, CheckContext] = {}  # one per rule and file, made when the rule first has a target
     secrets = secret_ranges(loaded.objects)  # Secret values of this file, never printed
     for scope in scopes:
         for target in _targets(loaded, scope):
             # target by target, all its rules together: what one rule parses, the next finds in the caches
-            for item, ctx in zip(active, contexts):
+            for number, item in enumerate(active):
                 if item.spec.scope != scope or (isinstance(target, Workload) and not target.spec.judged_by(item.rule.code)):
                     continue
+                ctx = contexts.get(number)
+                if ctx is None:
+                    ctx = contexts[number] = CheckContext(loaded, settings, item.rule.params, index)
                 try:
                     hits = list(item.spec.function(target, ctx))  # type: ignore[arg-type]
                 except Exception as err:  # noqa: BLE001 - a defect in a check must not cost the other findings
