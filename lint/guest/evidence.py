@@ -245,3 +245,16 @@ def glob(text: str, patterns: Iterable[str]) -> str | None:
         elif pattern and pattern in text:
             return pattern
     return None
+
+
+def content_lines(text: str, comments: tuple[str, ...] = ("#",)) -> Iterator[tuple[str, int, int]]:
+    """Each line of a configuration file that is neither blank nor a comment, stripped, with the offsets of its
+    first and last character in `text` (for a finding's span inside a written file)."""
+    position = 0
+    for raw in text.splitlines(keepends=True):
+        line = raw.rstrip("\r\n")
+        stripped = line.strip()
+        if stripped and not stripped.startswith(comments):
+            first = position + len(line) - len(line.lstrip())
+            yield stripped, first, first + len(stripped)
+        position += len(raw)

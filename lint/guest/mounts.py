@@ -18,7 +18,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from lint.guest.evidence import Command, System, items, pod_spec
+from lint.guest.evidence import Command, System, content_lines, items, pod_spec
 from lint.kube.objects import Workload
 from lint.text.nodes import Mapping, Span
 
@@ -190,7 +190,7 @@ def _mounts(system: System) -> Iterator[GuestMount]:
         yield GuestMount(point, device, fstype, options, "the `mounts:` entry", entry.span)
     for written in system.files:
         if written.path == FSTAB and written.content:
-            for line, start, end in _fstab_lines(written.content):
+            for line, start, end in content_lines(written.content):
                 mount = _fstab_mount(line, f"the {FSTAB} line that write_files writes", written.at(start, end))
                 if mount is not None:
                     yield mount
@@ -204,17 +204,6 @@ def _mounts(system: System) -> Iterator[GuestMount]:
                 mount = _fstab_mount(line, f"the {FSTAB} line that {command.module} appends", command.span)
                 if mount is not None:
                     yield mount
-
-
-def _fstab_lines(text: str) -> Iterator[tuple[str, int, int]]:
-    position = 0
-    for raw in text.splitlines(keepends=True):
-        line = raw.rstrip("\r\n")
-        stripped = line.strip()
-        if stripped and not stripped.startswith("#"):
-            first = position + len(line) - len(line.lstrip())
-            yield stripped, first, first + len(stripped)
-        position += len(raw)
 
 
 def _fstab_mount(line: str, how: str, span: Span) -> GuestMount | None:

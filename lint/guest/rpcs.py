@@ -18,7 +18,7 @@ import shlex
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from lint.guest.evidence import UNIT, System
+from lint.guest.evidence import UNIT, System, content_lines
 from lint.text.nodes import Span
 
 SYSCONFIG = "/etc/sysconfig/qemu-ga"
@@ -51,7 +51,7 @@ def rpc_filters(system: System) -> list[RpcFilter]:
         if kind is None:
             continue
         what = f"the {written.path} that write_files writes"
-        for line, start, end in _lines(written.content):
+        for line, start, end in content_lines(written.content, ("#", ";")):
             found.extend(_read_line(kind, line, what, written.at(start, end)))
     for command in system.commands:
         target, lines = _appended(command.words, command.piped, command.stdin)
@@ -75,17 +75,6 @@ def _kind(path: str) -> str | None:
             ".conf"):
         return "unit"
     return None
-
-
-def _lines(text: str) -> Iterator[tuple[str, int, int]]:
-    position = 0
-    for raw in text.splitlines(keepends=True):
-        line = raw.rstrip("\r\n")
-        stripped = line.strip()
-        if stripped and not stripped.startswith(("#", ";")):
-            first = position + len(line) - len(line.lstrip())
-            yield stripped, first, first + len(stripped)
-        position += len(raw)
 
 
 def _shown(line: str) -> str:

@@ -147,7 +147,6 @@ def run(
                                 failures, kept))
     if kept:
         inputs = [with_bytes(item, kept) for item in inputs]
-        kept = None
     settings, note = settings_from_export(settings, index.live)  # an export's launchers name the KubeVirt
     if note:
         result.notes.append(note)
