@@ -175,3 +175,79 @@ def test_one_process_reads_each_file_once(tmp_path, monkeypatch) -> None:  # typ
     result = run(inputs, rules, Settings(), jobs=1)
     assert result.files == 4 and result.findings
     assert sorted(reads) == sorted(files)
+
+
+def test_a_warm_run_reads_no_settled_file_and_a_changed_one_is_read_again(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A file whose status (size, times, inode) is as recorded is not read at all; rewriting it, even to the
+    same size with its modification time put back, changes its change time, and it is read again."""
+    import os
+
+    import lint.run.prepass
+
+    monkeypatch.setattr(lint.run.prepass, "SETTLED_NS", -10**15)  # every file counts as settled
+    vm = tmp_path / "vm.yaml"
+    vm.write_text(VM)
+    (tmp_path / "secret.yaml").write_text("apiVersion: v1\nkind: Secret\nmetadata: {name: ud}\nstringData: {a: b}\n")
+    rules = select_rules(builtin_catalogue(), ())
+    reads: list[str] = []
+    real_open = open
+
+    def counting_open(file, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if str(file).startswith(str(tmp_path)) and ".cache" not in str(file):
+            reads.append(os.path.basename(file))
+        return real_open(file, *args, **kwargs)
+
+    def check() -> list[str]:
+        inputs = list(discover([str(tmp_path)]))
+        return [f"{f.line}:{f.code}" for f in run(inputs, rules, Settings(), cache_dir=tmp_path / ".cache").findings]
+
+    cold = check()
+    monkeypatch.setattr("builtins.open", counting_open)
+    monkeypatch.setattr("pathlib.Path.read_bytes", lambda self: reads.append(self.name) or real_open(self, "rb").read())
+    assert check() == cold and reads == []
+    before = os.stat(vm)
+    vm.write_text(VM.replace("namespace: prod", "namespace: prox"))  # the same size: a different namespace
+    os.utime(vm, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert os.stat(vm).st_size == before.st_size and os.stat(vm).st_mtime_ns == before.st_mtime_ns
+    reads.clear()
+    changed = check()
+    assert "vm.yaml" in reads and "secret.yaml" not in reads
+    assert changed == [f"{f.line}:{f.code}" for f in run(list(discover([str(tmp_path)])), rules, Settings()).findings]
+
+
+def test_a_file_changed_just_before_it_was_read_is_never_trusted_by_its_status(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A change in the clock tick of the read could leave the status as recorded: such a file's status is not
+    recorded (lint.run.prepass.SETTLED_NS), so the next run reads it again."""
+    from lint.run.cache import Facts
+    from lint.run.engine import RunOptions
+
+    (tmp_path / "vm.yaml").write_text(VM)
+    (tmp_path / "secret.yaml").write_text("apiVersion: v1\nkind: Secret\nmetadata: {name: ud}\nstringData: {a: b}\n")
+    run(list(discover([str(tmp_path)])), select_rules(builtin_catalogue(), ()), Settings(), cache_dir=tmp_path / "c")
+    entries = Facts.open(tmp_path / "c", RunOptions().limits).entries
+    assert list(entries) == [key for key in entries if key.startswith("secrets-images-configmaps:")] != []
+
+
+def test_a_velero_objects_cached_findings_follow_the_pods_of_other_files(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A Backup's hook findings depend on the pods its selectors match in other files: a warm run answers them
+    from the cache, and changing a workload's labels elsewhere invalidates them."""
+    (tmp_path / "backup.yaml").write_text(
+        "apiVersion: velero.io/v1\nkind: Backup\nmetadata: {name: b, namespace: velero}\nspec:\n  hooks:\n"
+        "    resources:\n    - name: freeze\n      labelSelector:\n        matchLabels: {app: db}\n      pre:\n"
+        "      - exec:\n          command: [/sbin/fsfreeze, --freeze, /data]\n")
+    deployment = ("apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: db, namespace: prod}\nspec:\n  template:\n"
+                  "    metadata:\n      labels: {app: LABEL}\n      annotations:\n"
+                  "        pre.hook.backup.velero.io/command: '[\"/bin/sync\"]'\n    spec:\n"
+                  "      containers: [{name: db, image: db}]\n")
+    (tmp_path / "db.yaml").write_text(deployment.replace("LABEL", "db"))
+    rules = select_rules(builtin_catalogue(), ("VM5",))
+
+    def check(cache: bool = True) -> list[str]:
+        inputs = list(discover([str(tmp_path)]))
+        found = run(inputs, rules, Settings(), cache_dir=tmp_path / ".cache" if cache else None).findings
+        return [f"{f.code}:{f.line}" for f in found]
+
+    shadowed = check()
+    assert shadowed == ["VM503:8"] and check() == shadowed  # cold, then warm
+    (tmp_path / "db.yaml").write_text(deployment.replace("LABEL", "web"))
+    assert check() == [] and check() == check(cache=False)

@@ -131,6 +131,14 @@ class Facts:
         self.used[key] = value
         return value
 
+    def peek(self, kind: str, content: str) -> Any:
+        """The remembered fact, unchecked and not yet counted as used (None when there is none)."""
+        return self.entries.get(f"{kind}:{content}")
+
+    def remember(self, kind: str, content: str, value: Any) -> None:
+        """Keep `value` as the fact `kind` of `content`, whatever was remembered before."""
+        self.used[f"{kind}:{content}"] = value
+
     def memo(self, kind: str, data: bytes, compute: Callable[[], Any],
              valid: Callable[[Any], bool] = lambda value: True) -> Any:
         """recall() keyed on the bytes themselves."""

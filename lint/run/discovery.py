@@ -98,31 +98,60 @@ def _display(path: Path) -> str:
 
 
 def _walk(root: Path) -> Iterator[tuple[Path, str, bool]]:
-    """Each YAML file below `root` with its real path and whether it is a Helm chart template.
+    """Each YAML file below `root` with its real path and whether it is a Helm chart template, in os.walk's
+    order (top-down, names sorted; links to directories are not followed).
 
-    Directories are resolved once each, not once per file (resolving is a system call per path component,
-    which dominated discovery in a repository of 50,000 files); only a file that is itself a link is resolved.
+    Only the top directory is resolved: below it, a directory that is not a link is its parent's real path
+    and its name (resolving is a system call per path component, which dominated discovery in a repository of
+    50,000 files); only a file that is itself a link is resolved, and the listing says which those are, without
+    a system call per file. Whether a directory is in a chart's templates comes down from its parent alike.
     """
     ignored = _git_ignored(root)
-    for directory, dirnames, filenames in os.walk(root, followlinks=False):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        names = sorted(f for f in filenames if not f.startswith(".") and (
-            f.endswith(YAML_SUFFIXES) or (f.endswith(JSON_SUFFIX) and is_kubernetes_json(os.path.join(directory, f)))))
+    top = root.resolve()
+    pending = [(os.fspath(root), top.as_posix().rstrip("/"), chart_templates_directory(top))]
+    while pending:
+        directory, real_directory, helm = pending.pop()
+        subdirectories, files = _listing(directory)
+        for name in reversed(subdirectories):  # not links: a subdirectory's real path is its parent's and its name
+            below = helm or (name == "templates" and os.path.isfile(os.path.join(real_directory, "Chart.yaml")))
+            pending.append((os.path.join(directory, name), f"{real_directory}/{name}", below))
+        names = [(f, link) for f, link in files if f.endswith(YAML_SUFFIXES) or (
+            f.endswith(JSON_SUFFIX) and is_kubernetes_json(os.path.join(directory, f)))]
         if not names:
             continue
         base = Path(directory)  # pathlib parses a path on every construction: once per directory, not per file
-        real_directory = base.resolve()
-        helm = chart_templates_directory(real_directory)
-        prefix = real_directory.as_posix().rstrip("/") + "/"
-        for filename in names:
+        for filename, link in names:
             candidate = base / filename
-            if os.path.islink(os.path.join(directory, filename)):
+            if link:
                 resolved = candidate.resolve()
                 real, in_chart = resolved.as_posix(), chart_templates_directory(resolved.parent)
             else:
-                real, in_chart = prefix + filename, helm
+                real, in_chart = f"{real_directory}/{filename}", helm
             if ignored is None or real not in ignored:
                 yield candidate, real, in_chart
+
+
+def _listing(directory: str) -> tuple[list[str], list[tuple[str, bool]]]:
+    """The directory's visible subdirectories to descend into (not links) and its other visible entries, each
+    with whether it is a link, sorted by name; an unreadable directory has none (as os.walk skips it)."""
+    subdirectories: list[str] = []
+    files: list[tuple[str, bool]] = []
+    try:
+        with os.scandir(directory) as entries:
+            for entry in entries:
+                if entry.name.startswith("."):
+                    continue
+                try:
+                    is_directory = entry.is_dir()
+                except OSError:
+                    is_directory = False
+                if not is_directory:
+                    files.append((entry.name, entry.is_symlink()))
+                elif not entry.is_symlink():
+                    subdirectories.append(entry.name)
+    except OSError:
+        return [], []
+    return sorted(subdirectories), sorted(files)
 
 
 def is_kubernetes_json(path: str) -> bool:

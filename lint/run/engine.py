@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import pickle
 import re
 import tempfile
@@ -164,7 +165,8 @@ def run(
     launchers: dict[int, list[Launcher]] = {}  # by input number: the Velero checks read them in input order
     velero_paths: set[str] = set()
     ordered = [inputs[number] for number in order]
-    for position, outcome in enumerate(_outcomes(task, ordered, jobs, cache, options, progress, digests)):
+    keys: dict[str, str] = {}  # each file's key in the cache, by path
+    for position, outcome in enumerate(_outcomes(task, ordered, jobs, cache, options, progress, digests, keys)):
         number = order[position]  # the generator runs to its end, which saves the cache
         if outcome.read_error:
             result.errors.append(outcome.read_error)
@@ -190,19 +192,41 @@ def run(
     index.launchers.extend(launcher for number in sorted(launchers) for launcher in launchers[number])
     del launchers
     by_path = {item.display: item for item in inputs if item.display in velero_paths}
+    launchers_digest = _launchers_digest(index.launchers) if cache is not None and by_path else ""
     for outcome in held:
         if outcome.has_velero:  # rare: read the file again rather than send its tree between processes
             item = by_path[outcome.path]
-            try:
-                loaded = load_file(item.display, item.read(), helm_template=item.helm_template,
-                                   limits=options.limits, interest=interest)
-            except Exception as err:  # noqa: BLE001 - one file's defect must not end the run (lint.run.isolation)
-                outcome.findings.append(internal_error(Failure.of(item.display, "reading its Velero objects", err)))
-            else:
-                outcome.findings.extend(_lint(loaded, bound, settings, ("velero",), index))
+            key = cache.key(keys[item.display], launchers_digest) if cache is not None and item.display in keys else None
+            found = _velero_from_cache(cache.load(key)) if cache is not None and key is not None else None
+            if found is None:
+                found = _velero_findings(item, bound, settings, options, interest, index)
+                if cache is not None and key is not None and not any(f.code == INTERNAL_ERROR for f in found):
+                    cache.store(key, _velero_to_cache(found))
+            outcome.findings.extend(found)
         sink.add(outcome)
     sink.flush()
+    if cache is not None:
+        cache.save()
     return result
+
+
+def _velero_findings(item: InputFile, bound: Sequence[_Bound], settings: Settings, options: RunOptions,
+                     interest: Interest, index: RunIndex) -> list[Finding]:
+    """The findings of the Velero checks on one file's Velero objects, against the facts of the whole run."""
+    try:
+        loaded = load_file(item.display, item.read(), helm_template=item.helm_template, limits=options.limits,
+                           interest=interest)
+    except Exception as err:  # noqa: BLE001 - one file's defect must not end the run (lint.run.isolation)
+        return [internal_error(Failure.of(item.display, "reading its Velero objects", err))]
+    return _lint(loaded, bound, settings, ("velero",), index)
+
+
+def _launchers_digest(launchers: Sequence[Launcher]) -> str:
+    """What the Velero checks read of the other files besides the run key (lint.run.cache.run_key): the pods
+    their selectors may match, in run order. A Velero object's cached findings are keyed on it."""
+    from lint.run.cache import dump_launcher
+
+    return hashlib.sha256(json.dumps([dump_launcher(launcher) for launcher in launchers]).encode()).hexdigest()
 
 
 class _Sink:
@@ -301,9 +325,11 @@ def _outcomes(
     options: RunOptions,
     progress: Callable[[int, int], None] | None,
     digests: dict[str, str],
+    file_keys: dict[str, str],
 ) -> Iterator[FileOutcome]:
     """Every input's outcome, in input order, as it comes: from the cache where the file and everything its
-    findings depend on are unchanged, else by linting it (on `jobs` processes); new outcomes go into the cache."""
+    findings depend on are unchanged, else by linting it (on `jobs` processes); new outcomes go into the cache
+    (saved by the caller), and each file's key into `file_keys`."""
     done: dict[int, FileOutcome] = {}  # the cache's hits
     keys: dict[int, str] = {}
     if cache is not None:
@@ -314,7 +340,8 @@ def _outcomes(
                     digest = hashlib.sha256(item.read()).hexdigest()
                 except OSError:
                     continue  # the task reports it
-            keys[number] = cache.key(item.display, digest, f"{item.helm_template}|{','.join(options.ignored_in(item))}")
+            keys[number] = file_keys[item.display] = cache.key(
+                item.display, digest, f"{item.helm_template}|{','.join(options.ignored_in(item))}")
             hit = _from_cache(item.display, cache.load(keys[number]))
             if hit is not None:
                 done[number] = hit
@@ -330,8 +357,6 @@ def _outcomes(
         if progress is not None:
             progress(number + 1, len(inputs))
         yield outcome
-    if cache is not None:
-        cache.save()
 
 
 def bind(rules: Sequence[Rule]) -> list[_Bound]:
@@ -398,6 +423,23 @@ def _to_cache(outcome: FileOutcome) -> dict:  # type: ignore[type-arg]
         "workloads": outcome.workloads,
         "has_velero": outcome.has_velero,
     }
+
+
+def _velero_to_cache(findings: list[Finding]) -> dict:  # type: ignore[type-arg]
+    from lint.run.cache import dump_finding
+
+    return {"velero": [dump_finding(f) for f in findings]}
+
+
+def _velero_from_cache(entry: dict | None) -> list[Finding] | None:  # type: ignore[type-arg]
+    if entry is None:
+        return None
+    from lint.run.cache import load_finding
+
+    try:
+        return [load_finding(f) for f in entry["velero"]]
+    except Exception:  # noqa: BLE001 - a damaged or foreign entry, whatever its shape, is a miss and is rewritten
+        return None
 
 
 def _from_cache(path: str, entry: dict | None) -> FileOutcome | None:  # type: ignore[type-arg]

@@ -12,9 +12,11 @@ parsed again.
 from __future__ import annotations
 
 import hashlib
+import os
+import time
 from dataclasses import dataclass, replace
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 from lint.core.findings import Finding
 from lint.kube.kustomize import KUSTOMIZATION_NAMES, PATH_HINT
@@ -53,8 +55,15 @@ KEPT_FILE_BYTES = 1024 * 1024
 
 Parsed = tuple[list[list[Any]], list[list[Any]]]  # (records, live facts), as plain JSON for the cache
 
+# A file whose status (size, modification and change times, inode, device) is as an earlier run recorded it is
+# not read again: that run's digest and scan stand. Recorded only for a file last changed this long before it
+# was read, so that a change in the same clock tick as the read (a file system's times may be as coarse as two
+# seconds) cannot leave the status as it was recorded; git's index treats such "racily clean" files alike.
+SETTLED_NS = 3_000_000_000
+STATUS = "status"  # the kind of those records in lint.run.cache.Facts
 
-@dataclass(frozen=True)
+
+@dataclass(slots=True)
 class _Scan:
     """What one file's bytes told the pre-pass, in whichever process read them: small, so that it travels back
     from a worker cheaply (bytes only where this process must read them: a kustomization, a kyaml stream)."""
@@ -67,6 +76,11 @@ class _Scan:
     kustomize: bytes  # what lint.kube.kustomize reads of it (b"" for any other file)
     data: bytes | None  # the whole file, only when the main pass runs in this process
     parsed: Parsed | Failure | None  # its records and live facts, when the run has no Facts to ask first
+    status: list[int] | None = None  # size, times, inode and device, when settled (SETTLED_NS) and digested
+
+    def record(self) -> list[Any]:
+        """What Facts remember of the scan under the file's status."""
+        return [*(self.status or ()), self.digest, self.records, self.live, bool(self.kustomize)]
 
 
 def secrets_index(
@@ -97,7 +111,7 @@ def secrets_index(
     live_files: list[tuple[InputFile, str]] = []
     parsed: dict[str, Parsed | Failure] = {}
     budget = KEPT_BYTES
-    for item, scanned in zip(inputs, isolated_map(scan, inputs, jobs, CHUNK)):
+    for item, scanned in _scans(inputs, scan, facts, jobs):
         if isinstance(scanned, Failure):
             failures[item.display] = internal_error(replace(scanned, doing="indexing its Secrets and exported state"))
             continue
@@ -135,11 +149,68 @@ def secrets_index(
     return index
 
 
+def _scans(inputs: list[InputFile], scan: Callable[[InputFile], _Scan], facts: Facts | None,
+           jobs: int) -> Iterator[tuple[InputFile, _Scan | Failure]]:
+    """Each input with its scan, in input order: remembered where the file's status is as recorded (Facts), else
+    scanned now on `jobs` processes, and remembered when it may be."""
+    remembered = [_remembered(item, facts) for item in inputs] if facts is not None else [None] * len(inputs)
+    fresh = isolated_map(scan, [item for item, known in zip(inputs, remembered) if known is None], jobs, CHUNK)
+    for item, known in zip(inputs, remembered):
+        scanned = known or next(fresh)
+        if facts is not None and isinstance(scanned, _Scan) and scanned.status is not None:
+            facts.remember(STATUS, _status_key(item), scanned.record())
+        yield item, scanned
+
+
+def _status_key(item: InputFile) -> str:
+    return f"{item.helm_template:d}{item.real or item.display}"
+
+
+def _remembered(item: InputFile, facts: Facts) -> _Scan | None:
+    """The scan an earlier run recorded for this file, if its status is still the one recorded then (a record
+    that is not the shape _Scan.record gives, from a damaged or foreign cache, is not trusted)."""
+    if item.path is None or item.data is not None:
+        return None
+    known = facts.peek(STATUS, _status_key(item))
+    if type(known) is not list or len(known) != 9:
+        return None
+    size, modified, changed, inode, device, digest, records, live, kustomize = known
+    try:
+        status = os.stat(item.real or item.path)
+    except OSError:
+        return None
+    if (status.st_size != size or status.st_mtime_ns != modified or status.st_ctime_ns != changed
+            or status.st_ino != inode or status.st_dev != device or type(digest) is not str
+            or not all(type(flag) is bool for flag in (records, live, kustomize))):
+        return None
+    try:
+        data = item.read() if kustomize else b""  # what this process reads of a kustomization, as a scan gives it
+    except OSError:
+        return None
+    return _Scan(item.display, True, digest, records, live, data, None, None, known[:5])
+
+
+def _status(status: os.stat_result) -> list[int]:
+    return [status.st_size, status.st_mtime_ns, status.st_ctime_ns, status.st_ino, status.st_dev]
+
+
+def _read(item: InputFile, settle: bool) -> tuple[bytes, list[int] | None]:
+    """The file's bytes and, with `settle`, its status if it was settled when read (SETTLED_NS)."""
+    if not settle or item.data is not None or item.path is None:
+        return item.read(), None
+    with open(item.path, "rb") as handle:
+        now = time.time_ns()
+        status = os.fstat(handle.fileno())
+        data = handle.read()
+    settled = (max(status.st_mtime_ns, status.st_ctime_ns) < now - SETTLED_NS and len(data) == status.st_size)
+    return data, _status(status) if settled else None
+
+
 def _scan(item: InputFile, limits: Limits, digest: bool, parse: bool, keep: bool) -> _Scan:
     """One file's bytes: their digest, which indexed kinds they may hold (a raw-bytes test: a substring search
     first, the pattern is slower; a Helm template is not read), and, with `parse`, those objects."""
     try:
-        data = item.read()
+        data, status = _read(item, digest)
     except OSError:
         return _Scan(item.display, False, "", False, False, b"", None, None)
     template = item.helm_template
@@ -157,6 +228,7 @@ def _scan(item: InputFile, limits: Limits, digest: bool, parse: bool, keep: bool
         kustomize=kustomize,
         data=data if keep and item.data is None and len(data) <= KEPT_FILE_BYTES else None,
         parsed=_parsed_here(item.display, data, records, live, limits) if parse and (records or live) else None,
+        status=status,
     )
 
 
