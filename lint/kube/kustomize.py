@@ -47,6 +47,7 @@ class KustomizeIndex:
     kustomizations: dict[str, Kustomization] = field(default_factory=dict)
     aliases: dict[str, str] = field(default_factory=dict)  # a run's display path -> its key
     _looked: set[str] = field(default_factory=set)  # directories already searched on disk
+    _asked: set[str] = field(default_factory=set, repr=False, compare=False)  # directories of the run's files already looked into
     _cwd: str | None = None  # the resolved working directory, for naming kustomizations found on disk
     _maps: tuple[int, dict[str, list[Kustomization]], dict[str, list[Kustomization]]] | None = None
     _subdirectories: dict[str, frozenset[str] | None] = field(default_factory=dict, repr=False, compare=False)
@@ -57,6 +58,7 @@ class KustomizeIndex:
         """Drop what only reading needs (the memo, the directory listings): the index goes to worker processes."""
         self.memo = None
         self._subdirectories.clear()
+        self._asked.clear()
 
     def fingerprint(self) -> list[tuple[str, str, str | None, list[str], list[str]]]:
         """What findings can depend on, in a stable order: every kustomization with its namespace and what
@@ -75,8 +77,9 @@ class KustomizeIndex:
             self.aliases[display] = key
             if path.name in KUSTOMIZATION_NAMES:
                 self._add(key, display, data, limits, posixpath.dirname(key), display_dir=posixpath.dirname(display))
-            else:
-                self._directory(posixpath.dirname(key), limits)
+            elif (directory := posixpath.dirname(key)) not in self._asked:  # a second look finds nothing new
+                self._asked.add(directory)
+                self._directory(directory, limits)
         if PATH_HINT in data:
             self._add_stream(display, data, limits)
 

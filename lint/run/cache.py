@@ -25,8 +25,9 @@ from lint.kubevirt.index import Launcher, RunIndex
 from lint.run.suppressions import Directive
 from lint.text.nodes import Span
 
-# 2: one table per run key; 3: Kubernetes workloads' pods among the launchers; 4: findings carry related places
-FORMAT = 4
+# 2: one table per run key; 3: Kubernetes workloads' pods among the launchers; 4: findings carry related places;
+# 5: findings and launchers as lists, keys of one hash call, Velero objects' findings and files' status
+FORMAT = 5
 
 
 _MISSING = object()
@@ -62,11 +63,8 @@ class Cache:
 
     def key(self, name: str, content: str, extra: str = "") -> str:
         """The key of a file's outcome: its name, its content's digest and `extra` (what else is per file)."""
-        digest = hashlib.sha256()
-        for part in (name.encode("utf-8", "surrogatepass"), extra.encode(), content.encode()):
-            digest.update(len(part).to_bytes(8, "big"))
-            digest.update(part)
-        return digest.hexdigest()
+        text = f"{len(name)}:{name}\0{len(extra)}:{extra}\0{content}"  # lengths first: no two triples alike
+        return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
     def load(self, key: str) -> dict[str, Any] | None:
         entry = self.entries.get(key)
@@ -222,18 +220,27 @@ def _unfix(data: dict[str, Any] | None) -> Fix | None:
     return Fix(data["description"], tuple(Edit(*edit) for edit in data["edits"]), data["safety"])
 
 
-_FINDING_FIELDS = tuple(item.name for item in fields(Finding)
-                        if item.name not in ("severity", "fix", "related"))  # plain values
+_FINDING_FIELDS = tuple(item.name for item in fields(Finding))[1:]  # after the path, in the order __init__ takes
+_SEVERITY_AT, _FIX_AT, _RELATED_AT = (_FINDING_FIELDS.index(name) for name in ("severity", "fix", "related"))
+_SEVERITY = {int(severity): severity for severity in Severity}
 
 
-def dump_finding(f: Finding) -> dict[str, Any]:
-    return {**{name: getattr(f, name) for name in _FINDING_FIELDS}, "severity": int(f.severity), "fix": _fix(f.fix),
-            "related": [astuple(place) for place in f.related]}
+def dump_finding(f: Finding) -> list[Any]:
+    """A finding as a JSON list in the order of its fields, without its path (the entry's): positions, not
+    names, since a warm run reads back every finding of the run, and a table of lists parses faster."""
+    values: list[Any] = [getattr(f, name) for name in _FINDING_FIELDS]
+    values[_SEVERITY_AT], values[_FIX_AT] = int(f.severity), _fix(f.fix)
+    values[_RELATED_AT] = [astuple(place) for place in f.related]
+    return values
 
 
-def load_finding(data: dict[str, Any]) -> Finding:
-    return Finding(**{**data, "severity": Severity(data["severity"]), "fix": _unfix(data["fix"]),
-                      "related": tuple(Related(*place) for place in data.get("related", ()))})
+def load_finding(data: list[Any], path: str) -> Finding:
+    if len(data) != len(_FINDING_FIELDS):
+        raise ValueError("not a finding of this format")
+    values = list(data)
+    values[_SEVERITY_AT], values[_FIX_AT] = _SEVERITY[values[_SEVERITY_AT]], _unfix(values[_FIX_AT])
+    values[_RELATED_AT] = tuple(Related(*place) for place in values[_RELATED_AT])
+    return Finding(path, *values)
 
 
 def dump_directive(d: Directive) -> dict[str, Any]:
@@ -246,11 +253,11 @@ def load_directive(data: dict[str, Any]) -> Directive:
                      data["reason"], data["source_line"])
 
 
-def dump_launcher(launcher: Launcher) -> dict[str, Any]:
-    return {"kind": launcher.kind, "name": launcher.name, "namespace": launcher.namespace, "labels": launcher.labels,
-            "hook_phases": sorted(launcher.hook_phases), "launcher": launcher.launcher}
+def dump_launcher(launcher: Launcher) -> list[Any]:
+    return [launcher.kind, launcher.name, launcher.namespace, launcher.labels, sorted(launcher.hook_phases),
+            launcher.launcher]
 
 
-def load_launcher(data: dict[str, Any]) -> Launcher:
-    return Launcher(data["kind"], data["name"], data["namespace"], dict(data["labels"]), frozenset(data["hook_phases"]),
-                    bool(data["launcher"]))
+def load_launcher(data: list[Any]) -> Launcher:
+    kind, name, namespace, labels, phases, launcher = data
+    return Launcher(kind, name, namespace, dict(labels), frozenset(phases), bool(launcher))

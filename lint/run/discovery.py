@@ -71,10 +71,10 @@ def discover(
             continue
         path = Path(raw)
         if path.is_dir():
-            for found, real, helm in _walk(path):
+            for found, display, real, helm in _walk(path):
                 if real not in seen and not excluded(real, excludes, base):
                     seen.add(real)
-                    yield InputFile(_display(found), found, helm_template=helm, real=real)
+                    yield InputFile(display, found, helm_template=helm, real=real)
         else:
             real = path.resolve().as_posix()
             if real not in seen and not excluded(real, excludes, base):
@@ -97,9 +97,9 @@ def _display(path: Path) -> str:
     return text[2:] if text.startswith("./") else text
 
 
-def _walk(root: Path) -> Iterator[tuple[Path, str, bool]]:
-    """Each YAML file below `root` with its real path and whether it is a Helm chart template, in os.walk's
-    order (top-down, names sorted; links to directories are not followed).
+def _walk(root: Path) -> Iterator[tuple[Path, str, str, bool]]:
+    """Each YAML file below `root` with its display name, its real path and whether it is a Helm chart
+    template, in os.walk's order (top-down, names sorted; links to directories are not followed).
 
     Only the top directory is resolved: below it, a directory that is not a link is its parent's real path
     and its name (resolving is a system call per path component, which dominated discovery in a repository of
@@ -120,6 +120,8 @@ def _walk(root: Path) -> Iterator[tuple[Path, str, bool]]:
         if not names:
             continue
         base = Path(directory)  # pathlib parses a path on every construction: once per directory, not per file
+        shown = os.path.normpath(directory)  # as _display: a name has no slash, so only the directory needs it
+        shown = "" if shown == "." else shown.rstrip("/") + "/"
         for filename, link in names:
             candidate = base / filename
             if link:
@@ -128,7 +130,7 @@ def _walk(root: Path) -> Iterator[tuple[Path, str, bool]]:
             else:
                 real, in_chart = f"{real_directory}/{filename}", helm
             if ignored is None or real not in ignored:
-                yield candidate, real, in_chart
+                yield candidate, shown + filename, real, in_chart
 
 
 def _listing(directory: str) -> tuple[list[str], list[tuple[str, bool]]]:

@@ -197,7 +197,7 @@ def run(
         if outcome.has_velero:  # rare: read the file again rather than send its tree between processes
             item = by_path[outcome.path]
             key = cache.key(keys[item.display], launchers_digest) if cache is not None and item.display in keys else None
-            found = _velero_from_cache(cache.load(key)) if cache is not None and key is not None else None
+            found = _velero_from_cache(item.display, cache.load(key)) if cache is not None and key is not None else None
             if found is None:
                 found = _velero_findings(item, bound, settings, options, interest, index)
                 if cache is not None and key is not None and not any(f.code == INTERNAL_ERROR for f in found):
@@ -431,13 +431,13 @@ def _velero_to_cache(findings: list[Finding]) -> dict:  # type: ignore[type-arg]
     return {"velero": [dump_finding(f) for f in findings]}
 
 
-def _velero_from_cache(entry: dict | None) -> list[Finding] | None:  # type: ignore[type-arg]
+def _velero_from_cache(path: str, entry: dict | None) -> list[Finding] | None:  # type: ignore[type-arg]
     if entry is None:
         return None
     from lint.run.cache import load_finding
 
     try:
-        return [load_finding(f) for f in entry["velero"]]
+        return [load_finding(f, path) for f in entry["velero"]]
     except Exception:  # noqa: BLE001 - a damaged or foreign entry, whatever its shape, is a miss and is rewritten
         return None
 
@@ -450,7 +450,7 @@ def _from_cache(path: str, entry: dict | None) -> FileOutcome | None:  # type: i
     try:
         return FileOutcome(
             path,
-            findings=[load_finding(f) for f in entry["findings"]],
+            findings=[load_finding(f, path) for f in entry["findings"]],
             directives=[load_directive(d) for d in entry["directives"]],
             launchers=[load_launcher(launcher) for launcher in entry["launchers"]],
             objects=int(entry["objects"]),
