@@ -9,8 +9,8 @@ The fast paths, and what "off" means here (pytest's monkeypatch, in this process
   `Interest(everything=True)`, in the main pass and in the pre-pass, instead of only those a rule can read;
 - the bytes the pre-pass keeps for the main pass (lint.run.prepass.KEPT_BYTES): none, every file is read again;
 - the kustomization's directory listing (KustomizeIndex._is_directory): os.path.isdir for every resource;
-- VM004's text test before walking an object for stray hook keys (lint.checks.keys._may_hold_hook_keys): every
-  object is walked.
+- VM004's text test before walking an object for stray hook keys (lint.checks.keys._hook_key_places): every
+  node of every object is walked.
 
 Every per-process memo (functools.lru_cache in lint.*) is cleared before and after each run, so that no answer
 computed one way is served to the other.
@@ -86,7 +86,7 @@ def _fast_paths_off(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(prepass, "KEPT_BYTES", 0)
     monkeypatch.setattr(kustomize.KustomizeIndex, "_is_directory",
                         lambda self, base, resource, target: os.path.isdir(target))
-    monkeypatch.setattr(keys, "_may_hold_hook_keys", lambda workload, ctx: True)
+    monkeypatch.setattr(keys, "_hook_key_places", lambda workload, ctx: None)
 
 
 def _on_and_off(monkeypatch: pytest.MonkeyPatch, paths: list[Path], cwd: Path, profile: str | None = None) -> dict:
@@ -119,7 +119,7 @@ def test_the_switches_are_real(monkeypatch: pytest.MonkeyPatch) -> None:
     assert guestos._json_image_ids('[{"metadata":{"annotations":{"harvesterhci.io/imageId":"default/x"}}}]') == ["default/x"]
     assert prepass.KEPT_BYTES > 0 and callable(engine.interest_of) and callable(engine.load_file)
     assert callable(prepass.load_file)
-    assert callable(kustomize.KustomizeIndex._is_directory) and callable(keys._may_hold_hook_keys)
+    assert callable(kustomize.KustomizeIndex._is_directory) and callable(keys._hook_key_places)
     with monkeypatch.context() as patched:
         _fast_paths_off(patched)
         go_json.decode_string_slice.cache_clear()

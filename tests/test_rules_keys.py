@@ -255,3 +255,26 @@ def test_no_lost_indentation_without_hook_keys_at_the_top_level() -> None:
     text = _vm("metadata:\nname: web\nspec:\n  template:\n    metadata:\n      annotations:\n"
                f"        {CMD}: '[\"/usr/bin/virt-freezer\"]'\n")
     assert lint_text(text, select=("VM004",)) == []
+
+
+def test_the_walk_for_stray_keys_enters_only_the_branches_whose_text_may_hold_one() -> None:
+    """VM004 walks only the values whose text holds a "velero.io" in any case (lint.checks.keys._hook_key_places):
+    a key in capitals deep in a sequence of a long spec is found beside the pod's own hooks, which are not
+    reported; and with an alias in the object every branch is walked, since a node may come from elsewhere."""
+    shouted = CMD.upper()
+    body = ("metadata:\n  name: web\nspec:\n  template:\n    metadata:\n      annotations:\n"
+            f"        {CMD}: x\n    spec:\n      domain:\n        devices:\n          disks:\n"
+            "          - name: root\n          - name: data\n"
+            f"            {shouted}: x\n      volumes:\n      - name: root\n")
+    findings = lint_text(_vm(body), select=("VM004",))
+    assert where_of(findings) == [("VM004", 16, 13, 13 + len(CMD))]
+    assert findings[0].message.startswith(f"{shouted} under spec.template.spec.domain.devices.disks[1] {LAUNCHER}")
+    # "İ" lower-cases to two characters, which moves every later offset of the lower-cased text
+    city = _vm(body.replace("  name: web\n", "  name: web\n  labels: {city: İİİİİİİİİİİİİİİİİİİİİİİİİİİİİİİİİ}\n", 1))
+    assert where_of(lint_text(city, select=("VM004",))) == [("VM004", 17, 13, 13 + len(CMD))]
+    listed = ("apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: ConfigMap\n  metadata: {name: c}\n"
+              f"  data: &hooks\n    {CMD}: x\n- apiVersion: kubevirt.io/v1\n  kind: VirtualMachine\n"
+              "  metadata: {name: web}\n  spec:\n    template:\n      metadata:\n        labels: *hooks\n")
+    findings = lint_text(listed, select=("VM004",))
+    assert where_of(findings) == [("VM004", 8, 5, 5 + len(CMD))]  # the alias's node, written in the ConfigMap
+    assert findings[0].message.startswith(f"{CMD} under spec.template.metadata.labels {LAUNCHER}")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+from bisect import bisect_left
 from collections.abc import Iterator
 
 from lint.checks import CheckContext
@@ -113,7 +115,7 @@ def hook_not_on_pod(workload: Workload, ctx: CheckContext) -> Iterator[Hit]:
         lost = _lost_indentation(workload, target)
         if lost is not None:
             yield lost
-    for path, mapping, key in _stray_hook_keys(workload) if _may_hold_hook_keys(workload, ctx) else ():
+    for path, mapping, key in _stray_hook_keys(workload, _hook_key_places(workload, ctx)):
         where = f"at the top level of the {workload.kind}" if not path else f"under {path}"
         yield Hit(
             key.span,
@@ -137,26 +139,54 @@ _POD_SPEC_FIELDS = frozenset({"domain", "volumes", "networks", "evictionStrategy
 _SKIPPED = frozenset({"managedFields"})  # server-side apply bookkeeping names annotation keys as `f:<key>`
 
 
-def _may_hold_hook_keys(workload: Workload, ctx: CheckContext) -> bool:
-    """Whether a hook-like key can stand anywhere in the object, decided from its text before walking every node.
-
-    A hook-like key's prefix ends with `velero.io` in any case, so the object's text holds "velero.io" once
-    lower-cased, unless an escape spells the key (a backslash in a double-quoted key) or an alias (a `*`) brings
-    in a node written outside the object. Most objects hold none of these, and the walk was a twentieth of a run."""
+def _hook_key_places(workload: Workload, ctx: CheckContext) -> list[int] | None:
+    """Where a hook-like key can stand in the object, from its text before walking its nodes: the offsets of
+    every "velero.io" in any case (a hook-like key's prefix ends with it) and of every backslash (an escape in a
+    double-quoted key may spell one), or None for anywhere when an alias (a `*`) may bring in a node written
+    outside the object. Most objects hold none, and the walk of every node was a twentieth of a run; the others
+    hold their hooks in the pod's annotations (and Harvester's JSON annotations their backslashes), and the walk
+    goes down only the branches that hold a place."""
     source = ctx.file.source
     if source is None:
-        return True
+        return None
     span = workload.obj.node.span
     text = source.text[span.start : span.end]
-    return "\\" in text or "*" in text or "velero.io" in text.lower()
+    if "*" in text:
+        return None
+    lowered = text.lower()
+    if len(lowered) != len(text):  # a character that lower-cases to several: offsets differ, so the pattern
+        return [span.start + found.start() for found in _PLACE.finditer(text)]
+    places = [*_offsets(lowered, "velero.io"), *_offsets(text, "\\")]
+    return sorted(span.start + place for place in places)
 
 
-def _stray_hook_keys(workload: Workload) -> Iterator[tuple[str, Mapping, Scalar]]:
+_PLACE = re.compile(r"velero\.io|\\", re.IGNORECASE)  # matches whatever str.lower() makes "velero.io", and more
+
+
+def _offsets(text: str, word: str) -> Iterator[int]:
+    at = text.find(word)
+    while at >= 0:
+        yield at
+        at = text.find(word, at + 1)
+
+
+def _stray_hook_keys(workload: Workload, places: list[int] | None) -> Iterator[tuple[str, Mapping, Scalar]]:
     """Hook-like keys anywhere in the object outside its annotation maps (the pod-bound one and the misplaced
-    lookalikes VM004 already judges), each with the dotted path of the mapping that holds it ("" for the top)."""
+    lookalikes VM004 already judges), each with the dotted path of the mapping that holds it ("" for the top).
+    With `places` (offsets where such a key may start), a value or item whose text holds none is not entered:
+    a node's text holds its descendants' (no aliases: _hook_key_places)."""
+    if places == []:
+        return
     known = {id(amap.mapping) for amap in workload.annotation_maps()}
     seen: set[int] = set()
     stack: list[tuple[str, Node]] = [("", workload.obj.node)]
+
+    def holds_place(node: Node) -> bool:
+        if places is None or isinstance(node, Scalar):
+            return places is None
+        at = bisect_left(places, node.span.start)
+        return at < len(places) and places[at] < node.span.end
+
     while stack:
         path, node = stack.pop()
         if id(node) in seen or id(node) in known:
@@ -167,11 +197,12 @@ def _stray_hook_keys(workload: Workload) -> Iterator[tuple[str, Mapping, Scalar]
             for key, value in node.entries():
                 if is_hook_like_key(key.value):
                     yield path, node, key
-                elif key.value not in _SKIPPED:
+                elif key.value not in _SKIPPED and holds_place(value):
                     children.append((f"{path}.{key.value}" if path else key.value, value))
             stack.extend(reversed(children))
         elif isinstance(node, Sequence):
-            stack.extend(reversed([(f"{path}[{index}]", item) for index, item in enumerate(node.items)]))
+            stack.extend(reversed([(f"{path}[{index}]", item) for index, item in enumerate(node.items)
+                                   if holds_place(item)]))
 
 
 def _where_not(path: str, workload: Workload) -> str:

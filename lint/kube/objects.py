@@ -179,7 +179,8 @@ class KubeObject:
 
     @property
     def metadata(self) -> Mapping | None:
-        return mapping_at(self.node, ("metadata",))
+        metadata = self.node.get("metadata")
+        return metadata if isinstance(metadata, Mapping) else None
 
     def metadata_scalar(self, key: str) -> Scalar | None:
         metadata = self.metadata

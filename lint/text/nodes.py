@@ -127,7 +127,8 @@ class Mapping:
         yield from self._table().values()
 
     def get(self, key: str) -> Node | None:
-        entry = self._table().get(key)
+        table = self._effective  # the most called method of the tree: no second call once the table is made
+        entry = (self._table() if table is None else table).get(key)
         return entry[1] if entry else None
 
     def entry(self, key: str) -> tuple[Scalar, Node] | None:
