@@ -136,11 +136,17 @@ class Mapping:
 
     def _table(self) -> dict[str, tuple[Scalar, Node]]:
         if self._effective is None:
-            table: dict[str, tuple[Scalar, Node]] = {}
-            for key, value in _merged_pairs(self, set()):
-                if isinstance(key, Scalar):
-                    table.pop(key.value, None)
-                    table[key.value] = (key, value)
+            pairs = self.pairs
+            if any(isinstance(key, Scalar) and key.value == MERGE_KEY and key.is_plain for key, _ in pairs):
+                pairs = _merged_pairs(self, set())
+            # one comprehension for the usual mapping: string keys, none repeated
+            table = {key.value: (key, value) for key, value in pairs if isinstance(key, Scalar)}
+            if len(table) != len(pairs):  # a repeated key stands where it was last written, as the last value
+                table = {}
+                for key, value in pairs:
+                    if isinstance(key, Scalar):
+                        table.pop(key.value, None)
+                        table[key.value] = (key, value)
             self._effective = table
         return self._effective
 
