@@ -263,21 +263,26 @@ def test_remembered_facts_of_the_wrong_shape_are_computed_again(tmp_path: Path) 
     assert all(not isinstance(value, dict) for value in json.loads(facts.read_text())["entries"].values())
 
 
-def test_a_file_is_linted_with_the_collector_paused_and_it_runs_again_after() -> None:
-    """The collector is off while one file's task runs, on again afterwards, also when the task fails, and left
-    off where the caller had turned it off."""
+def test_a_chunk_of_files_is_linted_with_the_collector_paused_and_it_runs_again_after() -> None:
+    """The collector is off while a chunk's tasks run, on again afterwards, also when a task fails, and left
+    off where the caller had turned it off; isolated_map on one process pauses it per chunk."""
     import gc
 
-    from lint.run.isolation import Failure, guarded
+    from lint.run.isolation import Failure, guarded_chunk, isolated_map
 
-    item = InputFile("x.yaml", None, b"")
+    items = [InputFile("x.yaml", None, b""), InputFile("y.yaml", None, b"")]
     assert gc.isenabled()
-    assert guarded(lambda item: gc.isenabled(), item) is False
+    assert guarded_chunk(lambda item: gc.isenabled(), items) == [False, False]
     assert gc.isenabled()
-    assert isinstance(guarded(lambda item: 1 / 0, item), Failure) and gc.isenabled()
+    failed, fine = guarded_chunk(lambda item: 1 / 0 if item.display == "x.yaml" else gc.isenabled(), items)
+    assert isinstance(failed, Failure) and fine is False and gc.isenabled()
+    seen = []
+    for result in isolated_map(lambda item: gc.isenabled(), items * 40, 1, 32):
+        seen.append((result, gc.isenabled()))  # the caller runs with the collector on
+    assert seen == [(False, True)] * 80
     gc.disable()
     try:
-        assert guarded(lambda item: gc.isenabled(), item) is False
+        assert guarded_chunk(lambda item: gc.isenabled(), items) == [False, False]
         assert not gc.isenabled()
     finally:
         gc.enable()
