@@ -217,7 +217,7 @@ def _fix(fix: Fix | None) -> dict[str, Any] | None:
 def _unfix(data: dict[str, Any] | None) -> Fix | None:
     if data is None:
         return None
-    return Fix(data["description"], tuple(Edit(*edit) for edit in data["edits"]), data["safety"])
+    return Fix(data["description"], tuple([Edit(*edit) for edit in data["edits"]]), data["safety"])
 
 
 _FINDING_FIELDS = tuple(item.name for item in fields(Finding))[1:]  # after the path, in the order __init__ takes
@@ -239,7 +239,8 @@ def load_finding(data: list[Any], path: str) -> Finding:
         raise ValueError("not a finding of this format")
     values = list(data)
     values[_SEVERITY_AT], values[_FIX_AT] = _SEVERITY[values[_SEVERITY_AT]], _unfix(values[_FIX_AT])
-    values[_RELATED_AT] = tuple(Related(*place) for place in values[_RELATED_AT])
+    related = values[_RELATED_AT]
+    values[_RELATED_AT] = tuple([Related(*place) for place in related]) if related else ()
     return Finding(path, *values)
 
 
