@@ -248,3 +248,50 @@ _MARKER_AS_ONE_EXPRESSION = re.compile(r"(?m)^(?:---|\.\.\.)(?=[ \t\r\n\x85\u202
 def test_document_markers_are_found_where_the_line_start_expression_found_them(text: str) -> None:
     expected = [(m.start(), m.group()) for m in _MARKER_AS_ONE_EXPRESSION.finditer(text)]
     assert list(document_markers(text)) == expected
+
+
+def _spans_and_repeats(text: str, use_c: bool) -> tuple[list[tuple[str, int, int]], list[tuple[int, int, str]]]:
+    """Every scalar of the one document with its final span, and the repeated keys (key, first, name)."""
+    from lint.text.source import SourceText
+
+    [document] = load_documents(SourceText(text), use_c=use_c)
+    scalars: list[tuple[str, int, int]] = []
+    stack = [document.root]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, Scalar):
+            scalars.append((node.value, node.span.start, node.span.end))
+        elif isinstance(node, Sequence):
+            stack.extend(reversed(node.items))
+        elif node is not None:
+            stack.extend(item for pair in reversed(node.pairs) for item in reversed(pair))
+    return scalars, [(d.key.span.start, d.first.span.start, d.key.value) for d in document.duplicates]
+
+
+@pytest.mark.parametrize("use_c", [True, False])
+@pytest.mark.parametrize(("text", "scalars", "repeats"), [
+    # an empty value stands after its key's colon; repeated keys in the order their mappings end
+    ("a: {b: , b: }\nb:\n  c:\n  c:\n",
+     [("a", 0, 1), ("b", 4, 5), ("", 6, 6), ("b", 9, 10), ("", 11, 11), ("b", 14, 15), ("c", 19, 20), ("", 21, 21),
+      ("c", 24, 25), ("", 26, 26)],
+     [(9, 4, "b"), (24, 19, "c")]),
+    # an anchored empty value used again inside a mapping that ends first: placed once, where it is written
+    ("a: &e\nb: {c: {d: *e}, e: *e}\nf: *e\n",
+     [("a", 0, 1), ("", 3, 5), ("b", 6, 7), ("c", 10, 11), ("d", 14, 15), ("", 3, 5), ("e", 22, 23), ("", 3, 5),
+      ("f", 29, 30), ("", 3, 5)],
+     []),
+    # an aliased key: its empty value is looked for after the anchored key's own text
+    ("&k k: v\nq:\n  *k :\n  r: *k\n",
+     [("k", 0, 4), ("v", 6, 7), ("q", 8, 9), ("k", 0, 4), ("", 5, 5), ("r", 20, 21), ("k", 0, 4)],
+     []),
+    # merge keys are not repeated keys; explicit complex keys are
+    ("<<: {a: 1}\n<<: {b: 2}\n? a\n: \n? a\n:\n",
+     [("<<", 0, 2), ("a", 5, 6), ("1", 8, 9), ("<<", 11, 13), ("b", 16, 17), ("2", 19, 20), ("a", 24, 25),
+      ("", 27, 27), ("a", 31, 32), ("", 34, 34)],
+     [(31, 24, "a")]),
+])
+def test_empty_values_and_repeated_keys_are_placed_as_the_document_ends(text, scalars, repeats, use_c) -> None:
+    """The builder places empty values and notes repeated keys while it attaches nodes, and only afterwards where
+    an anchored or aliased node takes part: the answers are those of one pass over every mapping in the order
+    the mappings end (the way they were computed before; both parsers agree)."""
+    assert _spans_and_repeats(text, use_c) == (scalars, repeats)

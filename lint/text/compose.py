@@ -317,7 +317,7 @@ class _Builder:
         self.limits = limits
         self.roots: list[Node] = []
         self.duplicates: list[DuplicateKey] = []
-        self.mappings: list[Mapping] = []
+        self.shared: list[Mapping] = []  # mappings whose empty values may move a node written once, used twice
         self.anchors: dict[str, Node] = {}
         self.open = False  # between a document's start and end events
         self.directive_after_open_end: int | None = None  # offset of a directive that ended a document implicitly
@@ -334,9 +334,8 @@ class _Builder:
         finally:
             if parser is not None and hasattr(parser, "dispose"):
                 parser.dispose()
-        for mapping in self.mappings:
+        for mapping in self.shared:  # in the order they ended, as the loop would have met them
             self._place_empty_values(mapping)
-            self._find_duplicates(mapping)
         return None
 
     def _consume(self, parser: object) -> None:
@@ -345,12 +344,16 @@ class _Builder:
         size is the count at its end minus the count at its start, and only anchored collections keep theirs.
 
         This loop builds every node of every document a rule reads, so it is written for speed: locals for
-        what it looks up per event, and each node attached to its parent inline."""
+        what it looks up per event, and each node attached to its parent inline, where repeated keys are noted
+        and an empty value is put after its key's colon (_place_empty_values runs after the loop only for the
+        mappings where an anchored or aliased node takes part, whose place depends on every use of it)."""
         source, offset, limits = self.source, self.offset, self.limits
+        text = source.text
         scalar_chars, depth = limits.scalar_chars, limits.depth
-        # per open collection: [node, start offset, anchor, count at start, key waiting for its value]
+        # per open collection: [node, start offset, anchor, count at start, key waiting for its value,
+        #                       {key: first such key}, [repeated keys], holds a shared node]
         stack: list[list] = []  # type: ignore[type-arg]
-        roots, anchors, mappings = self.roots, self.anchors, self.mappings
+        roots, anchors, duplicates, shared = self.roots, self.anchors, self.duplicates, self.shared
         count = 0
         sizes: dict[int, int] = {}  # expanded size of each anchored collection
         new_span = Span.__new__
@@ -362,7 +365,7 @@ class _Builder:
                 value = event.value
                 if len(value) > scalar_chars:
                     raise _LimitExceeded("scalar size", scalar_chars, len(value), event.start_mark.index)
-                tag = getattr(event, "ctag", None) or event.tag
+                tag = event.ctag  # the slot behind ruamel's `tag` property, which is str() of it
                 if tag is None:
                     tag = PLAIN_TAG if event.implicit[0] else STR_TAG
                 else:
@@ -379,21 +382,23 @@ class _Builder:
             elif kind is MappingStartEvent or kind is SequenceStartEvent:
                 if len(stack) >= depth:
                     raise _LimitExceeded("nesting depth", depth, len(stack) + 1, event.start_mark.index)
-                tag = str(getattr(event, "ctag", None) or event.tag or "")
+                tag = "" if event.ctag is None else str(event.ctag)
                 if kind is SequenceStartEvent:
                     node = Sequence([], tag or "tag:yaml.org,2002:seq", bool(event.flow_style), None)  # type: ignore[arg-type]
                 else:
                     node = Mapping([], tag or "tag:yaml.org,2002:map", bool(event.flow_style), None)  # type: ignore[arg-type]
-                stack.append([node, event.start_mark.index, event.anchor, count, None])
+                stack.append([node, event.start_mark.index, event.anchor, count, None, None, None, False])
                 count += 1
                 if event.anchor is not None:
                     anchors[event.anchor] = node
                 continue  # attached when it ends
             elif kind is MappingEndEvent or kind is SequenceEndEvent:
-                node, start, anchor, before, _ = stack.pop()
+                node, start, anchor, before, _, _, repeated, holds_shared = stack.pop()
                 node.span = Span.of(source, offset + start, offset + event.end_mark.index)
-                if kind is MappingEndEvent:
-                    mappings.append(node)  # type: ignore[arg-type]
+                if repeated:
+                    duplicates.extend(repeated)
+                if holds_shared:
+                    shared.append(node)  # type: ignore[arg-type]
                 size = count - before
                 if size > limits.expanded_nodes:
                     raise _LimitExceeded("alias expansion", limits.expanded_nodes, size, start)
@@ -428,9 +433,31 @@ class _Builder:
                 parent.items.append(node)
             elif entry[4] is None:
                 entry[4] = node
+                if type(node) is not Scalar:
+                    continue
+                if event.anchor is not None:  # anchored or an alias: a key that may move as an empty value elsewhere
+                    entry[7] = True
+                if node.tag != PLAIN_TAG or node.value != MERGE_KEY:
+                    seen = entry[5]
+                    if seen is None:
+                        entry[5] = {node.value: node}
+                    elif node.value in seen:
+                        if entry[6] is None:
+                            entry[6] = []
+                        entry[6].append(DuplicateKey(node, seen[node.value]))  # type: ignore[arg-type]
+                    else:
+                        seen[node.value] = node
             else:
-                parent.pairs.append((entry[4], node))
+                key = entry[4]
+                parent.pairs.append((key, node))
                 entry[4] = None
+                if type(node) is Scalar and node.value == "":
+                    if event.anchor is not None:
+                        entry[7] = True
+                    elif not entry[7] and node.span.start == node.span.end:  # as _place_empty_values does
+                        colon = text.find(":", key.span.end, node.span.start + 1)
+                        if colon >= 0:
+                            node.span = Span.of(source, colon + 1, colon + 1)
 
     def _directive_at(self, index: int) -> bool:
         """Whether a directive token starts at this chunk offset: a `%` at the start of a line."""
@@ -457,13 +484,3 @@ class _Builder:
                 colon = text.find(":", key.span.end, value.span.start + 1)
                 if colon >= 0:
                     value.span = Span.of(self.source, colon + 1, colon + 1)
-
-    def _find_duplicates(self, mapping: Mapping) -> None:
-        first: dict[str, Scalar] = {}
-        for key, _ in mapping.pairs:
-            if not isinstance(key, Scalar) or (key.is_plain and key.value == MERGE_KEY):
-                continue
-            if key.value in first:
-                self.duplicates.append(DuplicateKey(key, first[key.value]))
-            else:
-                first[key.value] = key
