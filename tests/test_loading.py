@@ -295,3 +295,17 @@ def test_empty_values_and_repeated_keys_are_placed_as_the_document_ends(text, sc
     an anchored or aliased node takes part: the answers are those of one pass over every mapping in the order
     the mappings end (the way they were computed before; both parsers agree)."""
     assert _spans_and_repeats(text, use_c) == (scalars, repeats)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(["a", "%", "#", " ", "\t", "\n", "\r", "\r\n", "\x0b", "\x0c", "\x1c", "\x1f", "\x85",
+                                 "\u2028", "\u2029", "\u00a0", "-", "x: y", "%YAML 1.2", "# c"]), max_size=14),
+       st.integers(0, 40), st.integers(0, 40))
+def test_a_chunk_of_only_comments_and_directives_is_recognised_without_splitting_it(parts, begin, end) -> None:
+    """compose._only_preamble answers what a per-line test over str.splitlines answers."""
+    from lint.text.compose import _only_preamble
+
+    text = "".join(parts)
+    begin, end = min(begin, len(text)), min(max(begin, end), len(text))
+    per_line = all(re.fullmatch(r"\s*(?:[%#].*)?", line) for line in text[begin:end].splitlines())
+    assert _only_preamble(text, begin, end) == per_line

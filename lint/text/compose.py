@@ -94,9 +94,6 @@ def c_parser_available() -> bool:
     return _CParser is not None
 
 
-_PREAMBLE = re.compile(r"\s*(?:[%#].*)?")
-
-
 _MARKER = re.compile(r"(?:---|\.\.\.)(?=[ \t\r\n\x85\u2028\u2029]|$)")
 # The same after a line feed: a literal first character lets the search skip ahead, where `(?m)^` made it try
 # every position of the text.
@@ -146,7 +143,22 @@ def split_documents(source: SourceText) -> list[tuple[int, int]]:
 
 
 def _only_preamble(text: str, begin: int, end: int) -> bool:
-    return all(_PREAMBLE.fullmatch(line) for line in text[begin:end].splitlines())
+    """Whether every line of the chunk (as str.splitlines cuts it) is blanks, then nothing, a comment or a directive.
+
+    Answered without splitting the chunk into lines (a multi-megabyte document was split whole to look at its
+    first line): a chunk whose first non-blank character starts no comment or directive is content; else the
+    chunk is searched for a line that starts, after blanks, with anything else."""
+    first = _NOT_SPACE.search(text, begin, end)
+    if first is None:
+        return True
+    if text[first.start()] not in "%#":
+        return False
+    return _CONTENT_LINE.search(text[begin:end]) is None
+
+
+_LINE_BREAKS = "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"  # where str.splitlines splits
+_NOT_SPACE = re.compile(r"\S")
+_CONTENT_LINE = re.compile(r"(?:\A|(?<=[" + _LINE_BREAKS + r"]))[^\S" + _LINE_BREAKS + r"]*[^\s%#]")
 
 
 @dataclass(frozen=True)
