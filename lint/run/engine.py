@@ -498,15 +498,21 @@ def _lint(
     index: RunIndex | None,
 ) -> list[Finding]:
     findings: list[Finding] = []
-    active = [item for item in bound if item.spec.scope in scopes]
     contexts: dict[int, CheckContext] = {}  # one per rule and file, made when the rule first has a target
     secrets = secret_ranges(loaded.objects)  # Secret values of this file, never printed
     for scope in scopes:
+        in_scope = [(number, item) for number, item in enumerate(bound) if item.spec.scope == scope]
+        by_kind: dict[int, list[tuple[int, _Bound]]] = {}  # the rules that judge each kind of workload
         for target in _targets(loaded, scope):
+            rules = in_scope
+            if isinstance(target, Workload):
+                rules = by_kind.get(id(target.spec))  # type: ignore[assignment]
+                if rules is None:
+                    rules = by_kind[id(target.spec)] = [(number, item) for number, item in in_scope
+                                                        if target.spec.judged_by(item.rule.code)]
+            obj = target.obj if isinstance(target, Workload) else target if isinstance(target, KubeObject) else None
             # target by target, all its rules together: what one rule parses, the next finds in the caches
-            for number, item in enumerate(active):
-                if item.spec.scope != scope or (isinstance(target, Workload) and not target.spec.judged_by(item.rule.code)):
-                    continue
+            for number, item in rules:
                 ctx = contexts.get(number)
                 if ctx is None:
                     ctx = contexts[number] = CheckContext(loaded, settings, item.rule.params, index)
@@ -516,8 +522,8 @@ def _lint(
                     doing = f"running the check of {item.rule.code}"
                     findings.append(_failed(loaded, Failure.of(loaded.path, doing, err), target))
                     continue
-                obj = target.obj if isinstance(target, Workload) else target if isinstance(target, KubeObject) else None
-                findings.extend(_finding(loaded, item.rule, hit, obj, secrets) for hit in hits)
+                if hits:
+                    findings.extend(_finding(loaded, item.rule, hit, obj, secrets) for hit in hits)
     if findings and index is not None and index.secrets:
         scrub = index.scrubber()
         for number, finding in enumerate(findings):
