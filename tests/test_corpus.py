@@ -87,4 +87,6 @@ def test_corpus_findings_are_exactly_the_expected_ones(report: dict) -> None:
 def test_every_corpus_file_is_linted(report: dict) -> None:
     files = sorted(p for p in CORPUS.iterdir() if p.suffix in (".yaml", ".yml"))
     assert report["summary"]["files"] == len(files) == 41
-    assert report["summary"]["workloads"] == 33  # 30 KubeVirt objects; 2 Deployments, 1 CronJob
+    # 30 KubeVirt objects and 1 CronJob; the 2 Deployments are items of `kind: List` files that mention no hook,
+    # left out like documents no rule reads (lint.text.compose._ListItems)
+    assert report["summary"]["workloads"] == 31

@@ -309,3 +309,63 @@ def test_a_chunk_of_only_comments_and_directives_is_recognised_without_splitting
     begin, end = min(begin, len(text)), min(max(begin, end), len(text))
     per_line = all(re.fullmatch(r"\s*(?:[%#].*)?", line) for line in text[begin:end].splitlines())
     assert _only_preamble(text, begin, end) == per_line
+
+
+# --- items of a `*List` that no rule reads (lint.text.compose._ListItems) -------------------------------------------
+
+_RULES_INTEREST = interest_of(bind(select_rules(builtin_catalogue(), ("ALL",))), RunOptions())
+_VM_ITEM = "- apiVersion: kubevirt.io/v1\n  kind: VirtualMachine\n  metadata:\n    name: web\n"
+_PLAIN_ITEM = "- apiVersion: apps/v1\n  kind: Deployment\n  metadata:\n    name: api\n    name: api2\n"
+
+
+def _export(*items: str, kind: str = "List") -> bytes:
+    return ("apiVersion: v1\nitems:\n" + "".join(items) + f"kind: {kind}\nmetadata:\n  resourceVersion: ''\n").encode()
+
+
+def test_the_items_of_a_list_that_no_rule_reads_are_parsed_but_not_built() -> None:
+    """A cluster export is one `kind: List`: only its items a rule reads are built, the others are checked for
+    syntax like a document no rule reads (no object, no repeated-key finding), and what is built stands where it
+    would stand if everything were."""
+    data = _export(_PLAIN_ITEM, _VM_ITEM, _PLAIN_ITEM)
+    loaded = load_file("x.yaml", data, interest=_RULES_INTEREST)
+    everything = load_file("x.yaml", data)
+    assert [(obj.kind, obj.name, obj.node.span.line) for obj in loaded.objects] == [("VirtualMachine", "web", 8)]
+    assert [(obj.kind, obj.node.span.line) for obj in everything.objects] == [
+        ("Deployment", 3), ("VirtualMachine", 8), ("Deployment", 12)]
+    assert loaded.objects[0].node.span == everything.objects[1].node.span
+    assert [d.key.span.line for d in loaded.documents[0].duplicates] == []
+    assert [d.key.span.line for d in everything.documents[0].duplicates] == [7, 16]
+    hooked = _PLAIN_ITEM.replace("    name: api2\n", "  annotations:\n    pre.hook.backup.velero.io/command: x\n")
+    assert [obj.kind for obj in load_file("x.yaml", _export(hooked, _PLAIN_ITEM), interest=_RULES_INTEREST).objects] == [
+        "Deployment"]
+
+
+def test_a_list_is_filtered_only_when_its_items_are_the_lists_items() -> None:
+    """A root that is no `*List` (here a custom kind with an `items` field) is built whole, and so is a List whose
+    text has an anchor or alias (an alias may name a node of an item no rule reads)."""
+    custom = b"# not a List\n" + _export(_PLAIN_ITEM, _VM_ITEM, kind="Inventory")
+    assert len(load_file("x.yaml", custom, interest=_RULES_INTEREST).objects) == 1  # the Inventory itself
+    root = load_file("x.yaml", custom, interest=_RULES_INTEREST).documents[0].root
+    assert len(root.get("items").items) == 2  # type: ignore[union-attr]
+    anchored = _export(_PLAIN_ITEM.replace("name: api\n", "name: &n api\n"), _VM_ITEM)
+    assert [obj.kind for obj in load_file("x.yaml", anchored, interest=_RULES_INTEREST).objects] == [
+        "Deployment", "VirtualMachine"]
+
+
+def test_limits_answer_the_same_with_items_left_out() -> None:
+    """The expansion count includes the nodes of items left out; an item that could reach the nesting or scalar
+    limit is built, so that the limit is reported where it is reached."""
+    from lint.text.compose import Limits
+
+    data = _export(*[_PLAIN_ITEM] * 20, _VM_ITEM)
+    small = Limits(expanded_nodes=100)
+    for interest in (_RULES_INTEREST, Interest(everything=True)):
+        [document] = load_file("x.yaml", data, limits=small, interest=interest).documents
+        assert document.limit is not None and (document.limit.what, document.limit.found) == ("alias expansion", 230)
+    deep = _export(_PLAIN_ITEM.replace("    name: api2\n", "    labels: {a: {b: {c: {d: x}}}}\n"), _VM_ITEM)
+    long = _export(_PLAIN_ITEM.replace("name: api2", "name: " + "x" * 40), _VM_ITEM)
+    for data, limits, what in ((deep, Limits(depth=6), "nesting depth"), (long, Limits(scalar_chars=30), "scalar size")):
+        built = load_file("x.yaml", data, limits=limits, interest=_RULES_INTEREST).documents[0].limit
+        whole = load_file("x.yaml", data, limits=limits).documents[0].limit
+        assert built is not None and whole is not None and built.what == what
+        assert (built.line, built.column, built.found) == (whole.line, whole.column, whole.found)

@@ -92,7 +92,8 @@ def load_file(
     if helm_template:
         loaded.template = TemplateSkip(True, _first_marker(source, 0, len(source.text)), ())
         return loaded
-    loaded.documents = load_documents(source, use_c=use_c, limits=limits, relevant=interest.select)
+    loaded.documents = load_documents(source, use_c=use_c, limits=limits, relevant=interest.select,
+                                      items=None if interest.everything else interest.wants_item)
     skipped = tuple(doc.index for doc in loaded.documents if _is_unrendered_template(source, doc))
     if skipped:
         first = loaded.documents[skipped[0]]

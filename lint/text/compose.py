@@ -232,15 +232,29 @@ def later_directive(text: str) -> bool:
     return "%" in text and _LATER_DIRECTIVE.search(text) is not None
 
 Relevance = Callable[[str, list[tuple[int, int]]], list[bool]]  # (text, chunks) -> build each chunk?
+ItemRelevance = Callable[[str, int, int], bool]  # (text, start, end) -> build this item of a `*List`?
+_LIST_HINT = re.compile(r"List\b")  # a `*List` names its kind; its items are left to _ListItems
+
+
+def _is_list(roots: list[Node]) -> bool:
+    """Whether the document is a `*List` as lint.kube.objects.objects_in reads one (its items are objects)."""
+    if len(roots) != 1 or not isinstance(roots[0], Mapping):
+        return False
+    root = roots[0]
+    api_version, kind, items = root.get("apiVersion"), root.get("kind"), root.get("items")
+    return (isinstance(api_version, Scalar) and isinstance(kind, Scalar) and kind.value.endswith("List")
+            and isinstance(items, Sequence))
 
 
 def load_documents(
-    source: SourceText, use_c: bool = True, limits: Limits = Limits(), relevant: Relevance | None = None
+    source: SourceText, use_c: bool = True, limits: Limits = Limits(), relevant: Relevance | None = None,
+    items: ItemRelevance | None = None,
 ) -> list[Document]:
     """Parse every document of a file, each on its own, with positions relative to the whole file.
 
     With `relevant`, documents that cannot matter to any rule are only checked for syntax, by libyaml in C
-    without building a Python object, and leave no Document behind unless they are broken.
+    without building a Python object, and leave no Document behind unless they are broken. With `items`, so
+    are the items of a `*List` (a cluster export: `kubectl get ... -o yaml`) that no rule reads (_ListItems).
     """
     use_c = use_c and _CParser is not None
     chunks = split_documents(source)
@@ -264,7 +278,14 @@ def load_documents(
         first = source.position(begin).line
         last = source.position(max(begin, end - 1)).line
         builder = _Builder(source, begin, limits)
-        error = builder.run(chunk, use_c)
+        if items is not None and use_c and _LIST_HINT.search(chunk) and not alias_hint(chunk):
+            keep = items
+            error = builder.run(chunk, use_c, lambda start, stop: keep(source.text, begin + start, begin + stop))
+            if error is None and builder.left_out and not _is_list(builder.roots):
+                builder = _Builder(source, begin, limits)  # the root is no `*List`: its `items` are its own
+                error = builder.run(chunk, use_c)
+        else:
+            error = builder.run(chunk, use_c)
         if isinstance(error, YAMLError) and use_c:
             # The pure parser words the error; where it accepts what libyaml rejects (YAML 1.2 allows
             # `{image: example.com/disk:1}` in flow context, as go-yaml does), its document is the one kept.
@@ -330,15 +351,24 @@ class _Builder:
         self.roots: list[Node] = []
         self.duplicates: list[DuplicateKey] = []
         self.shared: list[Mapping] = []  # mappings whose empty values may move a node written once, used twice
+        self.left_out = 0  # items of a `*List` parsed but not built (_ListItems)
         self.anchors: dict[str, Node] = {}
         self.open = False  # between a document's start and end events
         self.directive_after_open_end: int | None = None  # offset of a directive that ended a document implicitly
 
-    def run(self, chunk: str, use_c: bool) -> YAMLError | _LimitExceeded | None:
+    def run(self, chunk: str, use_c: bool,
+            keep: Callable[[int, int], bool] | None = None) -> YAMLError | _LimitExceeded | None:
+        """Build the chunk's document; with `keep`, only the items of its root's `items` that `keep` takes
+        (chunk offsets), the others parsed but left out (_ListItems)."""
         parser = None
         try:
             parser = _CComposer(chunk) if use_c else _PureComposer(chunk)  # the reader checks characters here
-            self._consume(parser)
+            if keep is None:
+                self._consume(parser)
+            else:
+                items = _ListItems(parser, keep, self.limits)
+                self._consume(items)
+                self.left_out = items.left_out
         except _LimitExceeded as err:
             return err
         except YAMLError as err:
@@ -425,7 +455,9 @@ class _Builder:
                 count += sizes.get(id(target), 1)
                 node = target
             else:
-                if kind is DocumentStartEvent:
+                if kind is int:  # the nodes of an item _ListItems left out: they count as if built
+                    count += event
+                elif kind is DocumentStartEvent:
                     self.anchors = anchors = {}
                     self.open = True
                     self.directive_after_open_end = None
@@ -496,3 +528,85 @@ class _Builder:
                 colon = text.find(":", key.span.end, value.span.start + 1)
                 if colon >= 0:
                     value.span = Span.of(self.source, colon + 1, colon + 1)
+
+
+class _ListItems:
+    """A parser's events, less those of the items of the root mapping's `items` sequence that `keep` does not
+    take: a cluster export is one `kind: List` document, and a rule reads few of its thousands of items.
+
+    An item left out is parsed in full (libyaml checks its syntax), and stands in the stream as the number of
+    its nodes, which the builder counts as if it had built them, so that the expansion limit answers as before.
+    An item that could reach the nesting or scalar limits is kept, for the builder to report; a chunk with an
+    anchor or alias is never filtered (an alias may name a node of a left-out item). Like a document no rule
+    reads, an item left out yields no object and no repeated-key finding. The caller builds the chunk again
+    without this filter when its root turns out not to be a `*List`."""
+
+    def __init__(self, parser: object, keep: Callable[[int, int], bool], limits: Limits) -> None:
+        self.parser, self.keep, self.limits = parser, keep, limits
+        self.left_out = 0
+        self._events = self._filtered()
+        self._next: object = None
+
+    def check_event(self) -> bool:
+        if self._next is None:
+            self._next = next(self._events, None)
+        return self._next is not None
+
+    def get_event(self) -> object:
+        event = self._next if self._next is not None else next(self._events)
+        self._next = None
+        return event
+
+    def _filtered(self) -> Iterator[object]:
+        check_event, get_event = self.parser.check_event, self.parser.get_event  # type: ignore[attr-defined]
+        depth = 0  # collections open
+        key_next = True  # in the root mapping: the next node at depth 1 is a key
+        key: str | None = None  # the root mapping's key whose value comes next
+        in_items = False  # in the root mapping's `items` sequence
+        in_root = False  # the root is a mapping
+        while check_event():
+            event = get_event()
+            kind = type(event)
+            if in_items and depth == 2 and kind is MappingStartEvent:
+                yield from self._item(event, get_event)
+                continue
+            if kind is MappingStartEvent or kind is SequenceStartEvent:
+                depth += 1
+                if depth == 1:
+                    in_root = kind is MappingStartEvent
+                elif depth == 2 and in_root and not key_next and key == "items" and kind is SequenceStartEvent:
+                    in_items = True
+            elif kind is MappingEndEvent or kind is SequenceEndEvent:
+                depth -= 1
+                if depth == 1:
+                    in_items = False
+                    key_next = not key_next
+            elif depth == 1 and (kind is ScalarEvent or kind is AliasEvent):
+                if key_next:
+                    key = event.value if kind is ScalarEvent else None  # type: ignore[attr-defined]
+                key_next = not key_next
+            yield event
+
+    def _item(self, start: object, get_event: Callable[[], object]) -> Iterator[object]:
+        """One item's events, or the number of its nodes where `keep` does not take it."""
+        events = [start]
+        open_, deepest, nodes, long_scalar = 1, 1, 1, False
+        while open_:
+            event = get_event()
+            events.append(event)
+            kind = type(event)
+            if kind is MappingStartEvent or kind is SequenceStartEvent:
+                open_ += 1
+                nodes += 1
+                deepest = max(deepest, open_)
+            elif kind is MappingEndEvent or kind is SequenceEndEvent:
+                open_ -= 1
+            else:
+                nodes += 1
+                long_scalar = long_scalar or len(getattr(event, "value", "")) > self.limits.scalar_chars
+        near_limit = long_scalar or 2 + deepest >= self.limits.depth
+        if near_limit or self.keep(start.start_mark.index, event.end_mark.index):  # type: ignore[attr-defined]
+            yield from events
+        else:
+            self.left_out += 1
+            yield nodes

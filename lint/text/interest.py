@@ -42,6 +42,12 @@ class Interest:
         return wanted
 
 
+    def wants_item(self, text: str, start: int, end: int) -> bool:
+        """Whether to build the item at `start`..`end` of a `*List` document that is built (lint.text.compose's
+        _ListItems): as a document would be, and a companion since something in its file is built."""
+        return self.everything or _any_all(text, start, end, self.needs) or _any_all(text, start, end, self.companions)
+
+
 def any_of(*markers: str) -> Interest:
     """Documents that contain at least one of `markers`."""
     return Interest(frozenset((marker,) for marker in markers))
