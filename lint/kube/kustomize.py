@@ -47,7 +47,8 @@ class KustomizeIndex:
     kustomizations: dict[str, Kustomization] = field(default_factory=dict)
     aliases: dict[str, str] = field(default_factory=dict)  # a run's display path -> its key
     _looked: set[str] = field(default_factory=set)  # directories already searched on disk
-    _asked: set[str] = field(default_factory=set, repr=False, compare=False)  # directories of the run's files already looked into
+    # directories of the run's files already looked into for a kustomization
+    _asked: set[str] = field(default_factory=set, repr=False, compare=False)
     _cwd: str | None = None  # the resolved working directory, for naming kustomizations found on disk
     _maps: tuple[int, dict[str, list[Kustomization]], dict[str, list[Kustomization]]] | None = None
     _subdirectories: dict[str, frozenset[str] | None] = field(default_factory=dict, repr=False, compare=False)

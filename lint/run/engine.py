@@ -167,7 +167,7 @@ def run(
     ordered = [inputs[number] for number in order]
     keys: dict[str, str] = {}  # each file's key in the cache, by path
     for position, outcome in enumerate(_outcomes(task, ordered, jobs, cache, options, progress, digests, keys)):
-        number = order[position]  # the generator runs to its end, which saves the cache
+        number = order[position]
         if outcome.read_error:
             result.errors.append(outcome.read_error)
             continue
@@ -196,8 +196,8 @@ def run(
     for outcome in held:
         if outcome.has_velero:  # rare: read the file again rather than send its tree between processes
             item = by_path[outcome.path]
-            key = cache.key(keys[item.display], launchers_digest) if cache is not None and item.display in keys else None
-            found = _velero_from_cache(item.display, cache.load(key)) if cache is not None and key is not None else None
+            key = None if cache is None or item.display not in keys else cache.key(keys[item.display], launchers_digest)
+            found = None if cache is None or key is None else _velero_from_cache(item.display, cache.load(key))
             if found is None:
                 found = _velero_findings(item, bound, settings, options, interest, index)
                 if cache is not None and key is not None and not any(f.code == INTERNAL_ERROR for f in found):

@@ -174,16 +174,12 @@ def _remembered(item: InputFile, facts: Facts) -> _Scan | None:
     known = facts.peek(STATUS, _status_key(item))
     if type(known) is not list or len(known) != 9:
         return None
-    size, modified, changed, inode, device, digest, records, live, kustomize = known
-    try:
-        status = os.stat(item.real or item.path)
-    except OSError:
-        return None
-    if (status.st_size != size or status.st_mtime_ns != modified or status.st_ctime_ns != changed
-            or status.st_ino != inode or status.st_dev != device or type(digest) is not str
-            or not all(type(flag) is bool for flag in (records, live, kustomize))):
+    digest, records, live, kustomize = known[5:]
+    if type(digest) is not str or not all(type(flag) is bool for flag in (records, live, kustomize)):
         return None
     try:
+        if _status(os.stat(item.real or item.path)) != known[:5]:
+            return None
         data = item.read() if kustomize else b""  # what this process reads of a kustomization, as a scan gives it
     except OSError:
         return None
