@@ -5,8 +5,9 @@ The fast paths, and what "off" means here (pytest's monkeypatch, in this process
 - lint.golang.json `_fast_decode` (the json module for Go's encoding/json): always None, so `_emulate` answers;
 - lint.guest.guestos `_json_image_ids` (Harvester's volumeClaimTemplates by the json module): always None, so
   `_yaml_image_ids` answers;
-- document interest (lint.text.interest, load_documents(relevant=...)): every document is built, as with
-  `Interest(everything=True)`, in the main pass and in the pre-pass, instead of only those a rule can read;
+- document interest (lint.text.interest, load_documents(relevant=..., items=...)): every document and every item
+  of a `*List` is built, as with `Interest(everything=True)`, in the main pass and in the pre-pass, instead of only
+  those a rule can read;
 - the bytes the pre-pass keeps for the main pass (lint.run.prepass.KEPT_BYTES): none, every file is read again;
 - the kustomization's directory listing (KustomizeIndex._is_directory): os.path.isdir for every resource;
 - VM004's text test before walking an object for stray hook keys (lint.checks.keys._hook_key_places): every
