@@ -390,7 +390,6 @@ class _Builder:
         and an empty value is put after its key's colon (_place_empty_values runs after the loop only for the
         mappings where an anchored or aliased node takes part, whose place depends on every use of it)."""
         source, offset, limits = self.source, self.offset, self.limits
-        text = source.text
         scalar_chars, depth = limits.scalar_chars, limits.depth
         # per open collection: [node, start offset, anchor, count at start, key waiting for its value,
         #                       {key: first such key}, [repeated keys], holds a shared node]
@@ -498,10 +497,8 @@ class _Builder:
                 if type(node) is Scalar and node.value == "":
                     if event.anchor is not None:
                         entry[7] = True
-                    elif not entry[7] and node.span.start == node.span.end:  # as _place_empty_values does
-                        colon = text.find(":", key.span.end, node.span.start + 1)
-                        if colon >= 0:
-                            node.span = Span.of(source, colon + 1, colon + 1)
+                    elif not entry[7]:
+                        self._place_empty_value(key, node)
 
     def _directive_at(self, index: int) -> bool:
         """Whether a directive token starts at this chunk offset: a `%` at the start of a line."""
@@ -522,12 +519,16 @@ class _Builder:
     def _place_empty_values(self, mapping: Mapping) -> None:
         """Put an empty value just after its key's colon, as libyaml does (the pure parser puts it at the next
         token, possibly lines later), so positions do not depend on the parser."""
-        text = self.source.text
         for key, value in mapping.pairs:
-            if isinstance(value, Scalar) and value.span.start == value.span.end and value.value == "":
-                colon = text.find(":", key.span.end, value.span.start + 1)
-                if colon >= 0:
-                    value.span = Span.of(self.source, colon + 1, colon + 1)
+            if isinstance(value, Scalar) and value.value == "":
+                self._place_empty_value(key, value)
+
+    def _place_empty_value(self, key: Node, value: Scalar) -> None:
+        """One empty value, after its key's colon: what _place_empty_values does for each pair of a mapping."""
+        if value.span.start == value.span.end:
+            colon = self.source.text.find(":", key.span.end, value.span.start + 1)
+            if colon >= 0:
+                value.span = Span.of(self.source, colon + 1, colon + 1)
 
 
 class _ListItems:
